@@ -1,0 +1,60 @@
+"""fgsm_edu: helpers for learning the Fast Gradient Sign Method (Goodfellow et al., 2014).
+
+The one pixel convention: images are float32 arrays with values in [0, 1], shaped
+(N, H, W, C) for a batch or (H, W, C) for one image. Every model from ``load_model`` or
+``wrap_model`` owns its preprocessing and outputs logits, so epsilon is always a
+fraction of the pixel range (8/255 means eight grey levels) whatever the model.
+
+The modules follow the lessons: ``data`` (images, digits), ``models`` (loading and
+wrapping), ``gradients`` (the loss and its input gradient), ``attacks`` (FGSM, sweeps,
+BIM, PGD), then evaluation, plots and widgets.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # silence TensorFlow's C++ start-up noise, once
+
+__version__ = "0.1.0"
+
+from fgsm_edu.attacks import Sweep, bim, fgsm, fgsm_sweep, pgd  # noqa: E402
+from fgsm_edu.data import DigitsData, labrador_image, load_digits_data, load_image, resize, sample_image  # noqa: E402
+from fgsm_edu.errors import (  # noqa: E402
+    DownloadError,
+    FgsmEduError,
+    ImageLoadError,
+    InvalidArgumentError,
+    InvalidTypeError,
+    ModelError,
+)
+from fgsm_edu.gradients import input_gradient  # noqa: E402
+from fgsm_edu.models import KNOWN_MODELS, Prediction, load_model, model_info, predict, wrap_model  # noqa: E402
+
+__all__ = [
+    "KNOWN_MODELS",
+    "DigitsData",
+    "DownloadError",
+    "FgsmEduError",
+    "ImageLoadError",
+    "InvalidArgumentError",
+    "InvalidTypeError",
+    "ModelError",
+    "Prediction",
+    "Sweep",
+    "__version__",
+    "bim",
+    "fgsm",
+    "fgsm_sweep",
+    "input_gradient",
+    "labrador_image",
+    "load_digits_data",
+    "load_image",
+    "load_model",
+    "model_info",
+    "pgd",
+    "predict",
+    "resize",
+    "sample_image",
+    "wrap_model",
+]

@@ -1,0 +1,280 @@
+"""FGSM and friends: adv_x = clip(x + eps * sign(grad_x J(theta, x, y))).
+
+Explained in notebook 01 ("The FGSM equation, term by term") and notebook 04 ("Beyond FGSM").
+L2 and L1 fast-gradient variants follow CleverHans's ``optimize_linear`` exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from fgsm_edu._compile import compiled
+from fgsm_edu.checks import check_clip, check_eps, check_epsilons, check_norm
+from fgsm_edu.errors import InvalidArgumentError
+from fgsm_edu.gradients import loss_gradient_graph, prepare
+
+_TINY = 1e-12
+
+
+def direction(grad: tf.Tensor, norm: float) -> tf.Tensor:
+    """The unit step that maximises the linearised loss: sign(grad) for L-inf (notebook 04).
+
+    Args:
+        grad: (N, H, W, C) input gradients.
+        norm: np.inf (sign), 2 (grad / ||grad||_2) or 1 (all weight on the largest |grad|).
+
+    Returns:
+        The perturbation direction, same shape as ``grad``.
+    """
+    axes = list(range(1, len(grad.shape)))
+    if norm == np.inf:
+        return tf.sign(grad)
+    if norm == 2:
+        return grad / tf.sqrt(tf.maximum(_TINY, tf.reduce_sum(tf.square(grad), axes, keepdims=True)))
+    abs_grad = tf.abs(grad)
+    ties = tf.cast(tf.equal(abs_grad, tf.reduce_max(abs_grad, axes, keepdims=True)), grad.dtype)
+    return tf.sign(grad) * ties / tf.reduce_sum(ties, axes, keepdims=True)
+
+
+def _fgsm_graph(
+    model: Any, x: tf.Tensor, y: tf.Tensor, eps: tf.Tensor, clip: tf.Tensor, sign: float, norm: float
+) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """One fast-gradient step, compiled: returns (adversarial images, clean logits, labels used)."""
+    grad, logits, labels = loss_gradient_graph(model, x, y)
+    adv = tf.clip_by_value(x + sign * eps * direction(grad, norm), clip[0], clip[1])
+    return adv, logits, labels
+
+
+def fgsm(
+    model: Any,
+    x: Any,
+    y: Any = None,
+    eps: float = 0.01,
+    *,
+    targeted: bool = False,
+    norm: float = np.inf,
+    clip: tuple[float, float] | None = (0.0, 1.0),
+) -> np.ndarray:
+    """The Fast Gradient Sign Method (notebook 01, "The FGSM equation, term by term").
+
+    Args:
+        model: a model taking [0, 1] pixels and returning logits.
+        x: one image (H, W, C) or a batch (N, H, W, C), float32 in [0, 1].
+        y: true labels; None uses the model's own prediction (avoids label leaking).
+            With ``targeted=True``, the classes to move towards.
+        eps: the step size, a fraction of the pixel range (8/255 = eight grey levels).
+        targeted: move towards ``y`` (descend its loss) instead of away from it.
+        norm: np.inf (FGSM), 2 or 1 (fast gradient methods, as in CleverHans).
+        clip: the valid pixel range; None disables clipping.
+
+    Returns:
+        The adversarial images, same shape as ``x``, float32.
+    """
+    adv, _, _ = _run_fgsm(model, x, y, eps, targeted=targeted, norm=norm, clip=clip)
+    return adv
+
+
+def _run_fgsm(
+    model: Any, x: Any, y: Any, eps: Any, *, targeted: bool, norm: Any, clip: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Check arguments, then run the compiled step; returns numpy (adv, logits, labels)."""
+    if targeted and y is None:
+        raise InvalidArgumentError("targeted=True needs y, the class to move towards (for example y=3).")
+    eps, norm, low_high = check_eps(eps), check_norm(norm), check_clip(clip)
+    batch, labels, single = prepare(model, x, y)
+    step = compiled(model, _fgsm_graph)
+    adv, logits, used = step(
+        tf.constant(batch),
+        tf.constant(labels),
+        tf.constant(eps, tf.float32),
+        tf.constant(low_high, tf.float32),
+        -1.0 if targeted else 1.0,
+        norm,
+    )
+    adv = adv.numpy()
+    return (adv[0] if single else adv), logits.numpy(), used.numpy()
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """FGSM at many epsilons from one gradient (notebook 01, "Comparing epsilons").
+
+    Shapes: K epsilons, N images; single-image sweeps drop the N axis.
+    """
+
+    epsilons: np.ndarray  # (K,), sorted ascending, duplicates removed
+    images: np.ndarray  # (K, N, H, W, C) adversarial images
+    probabilities: np.ndarray  # (K, N, classes)
+    perturbation: np.ndarray  # (N, H, W, C): the direction, sign(grad) for L-inf
+    labels: np.ndarray  # (N,) the labels attacked (true, target, or predicted)
+
+    def top1(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return the top-1 class ids and confidences, each (K, N) (or (K,) for one image)."""
+        return self.probabilities.argmax(-1), self.probabilities.max(-1)
+
+
+def _sweep_graph(
+    model: Any, x: tf.Tensor, y: tf.Tensor, epsilons: tf.Tensor, clip: tf.Tensor, sign: float, norm: float
+) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
+    """One gradient, then all K x N adversarial images through the model in one batched pass."""
+    grad, _, labels = loss_gradient_graph(model, x, y)
+    step = direction(grad, norm)
+    shape = tf.shape(x)
+    eps = tf.reshape(epsilons, [-1, 1, 1, 1, 1])
+    adv = tf.clip_by_value(x[None] + sign * eps * step[None], clip[0], clip[1])
+    flat = tf.reshape(adv, tf.concat([[-1], shape[1:]], 0))
+    probs = tf.nn.softmax(model(flat, training=False))
+    return adv, tf.reshape(probs, [tf.shape(epsilons)[0], shape[0], -1]), step, labels
+
+
+def fgsm_sweep(
+    model: Any,
+    x: Any,
+    y: Any = None,
+    epsilons: Any = (0.0, 0.005, 0.05, 0.075),
+    *,
+    targeted: bool = False,
+    norm: float = np.inf,
+    clip: tuple[float, float] | None = (0.0, 1.0),
+) -> Sweep:
+    """FGSM at many epsilons with one gradient and one batched forward pass (notebook 01).
+
+    Args:
+        model: a model taking [0, 1] pixels and returning logits.
+        x: one image or a batch, float32 in [0, 1].
+        y: labels, or None for the model's own prediction.
+        epsilons: the epsilons to compare; they are sorted and de-duplicated.
+        targeted: move towards ``y`` instead of away from it.
+        norm: np.inf, 2 or 1.
+        clip: the valid pixel range, or None.
+
+    Returns:
+        A Sweep with the adversarial images and the model's probabilities for each epsilon.
+    """
+    if targeted and y is None:
+        raise InvalidArgumentError("targeted=True needs y, the class to move towards (for example y=3).")
+    eps, norm, low_high = check_epsilons(epsilons), check_norm(norm), check_clip(clip)
+    batch, labels, single = prepare(model, x, y)
+    adv, probs, step, used = compiled(model, _sweep_graph)(
+        tf.constant(batch),
+        tf.constant(labels),
+        tf.constant(eps),
+        tf.constant(low_high, tf.float32),
+        -1.0 if targeted else 1.0,
+        norm,
+    )
+    adv, probs, step, used = adv.numpy(), probs.numpy(), step.numpy(), used.numpy()
+    if single:
+        return Sweep(eps, adv[:, 0], probs[:, 0], step[0], used)
+    return Sweep(eps, adv, probs, step, used)
+
+
+def project(eta: tf.Tensor, eps: tf.Tensor, norm: float) -> tf.Tensor:
+    """Project a perturbation back into the eps-ball (L-inf: clip; L2: rescale), as CleverHans does.
+
+    Args:
+        eta: (N, H, W, C) perturbations.
+        eps: the ball's radius.
+        norm: np.inf or 2.
+
+    Returns:
+        The projected perturbation.
+    """
+    if norm == np.inf:
+        return tf.clip_by_value(eta, -eps, eps)
+    axes = list(range(1, len(eta.shape)))
+    length = tf.sqrt(tf.maximum(_TINY, tf.reduce_sum(tf.square(eta), axes, keepdims=True)))
+    return eta * tf.minimum(1.0, eps / length)
+
+
+def _pgd_step_graph(
+    model: Any,
+    x: tf.Tensor,
+    adv: tf.Tensor,
+    y: tf.Tensor,
+    eps: tf.Tensor,
+    step_size: tf.Tensor,
+    clip: tf.Tensor,
+    sign: float,
+    norm: float,
+) -> tf.Tensor:
+    """One projected step: a fast-gradient step from ``adv``, projected around ``x``, clipped."""
+    grad, _, _ = loss_gradient_graph(model, adv, y)
+    moved = tf.clip_by_value(adv + sign * step_size * direction(grad, norm), clip[0], clip[1])
+    return tf.clip_by_value(x + project(moved - x, eps, norm), clip[0], clip[1])
+
+
+def pgd(
+    model: Any,
+    x: Any,
+    y: Any = None,
+    eps: float = 0.03,
+    *,
+    step_size: float | None = None,
+    steps: int = 10,
+    norm: float = np.inf,
+    clip: tuple[float, float] | None = (0.0, 1.0),
+    targeted: bool = False,
+    random_start: bool = True,
+    seed: int | None = None,
+) -> np.ndarray:
+    """Projected gradient descent: repeated small FGSM steps kept inside the eps-ball (notebook 04).
+
+    Args:
+        model: a model taking [0, 1] pixels and returning logits.
+        x: one image or a batch, float32 in [0, 1].
+        y: labels, or None for the model's prediction on the clean images (computed once).
+        eps: the radius of the allowed perturbation.
+        step_size: the size of each step (default 2.5 * eps / steps, as in Madry et al.).
+        steps: the number of steps.
+        norm: np.inf or 2.
+        clip: the valid pixel range, or None.
+        targeted: move towards ``y`` instead of away from it.
+        random_start: start from a uniformly random point in the L-inf eps-box (projected).
+        seed: the seed of that random start.
+
+    Returns:
+        The adversarial images, same shape as ``x``.
+    """
+    eps, norm, low_high = check_eps(eps), check_norm(norm), check_clip(clip)
+    if norm == 1:
+        raise InvalidArgumentError("pgd supports norm=np.inf or norm=2 (no L1 projection); use fgsm(norm=1).")
+    if not isinstance(steps, int) or steps < 1:
+        raise InvalidArgumentError(f"steps must be a positive int, got {steps!r}.")
+    alpha = check_eps(2.5 * eps / steps if step_size is None else step_size, name="step_size")
+    if targeted and y is None:
+        raise InvalidArgumentError("targeted=True needs y, the class to move towards (for example y=3).")
+    batch, labels, single = prepare(model, x, y)
+    if y is None:  # fix the labels once, on the clean images
+        labels = _run_fgsm(model, batch, None, 0.0, targeted=False, norm=np.inf, clip=None)[2]
+    x_t, clip_t = tf.constant(batch), tf.constant(low_high, tf.float32)
+    adv = x_t
+    if random_start:
+        noise = np.random.default_rng(seed).uniform(-eps, eps, batch.shape).astype(np.float32)
+        adv = tf.clip_by_value(x_t + project(tf.constant(noise), eps, norm), clip_t[0], clip_t[1])
+    step = compiled(model, _pgd_step_graph)
+    args = (tf.constant(labels), tf.constant(eps, tf.float32), tf.constant(alpha, tf.float32), clip_t)
+    for _ in range(steps):
+        adv = step(x_t, adv, *args, -1.0 if targeted else 1.0, norm)
+    out = adv.numpy()
+    return out[0] if single else out
+
+
+def bim(model: Any, x: Any, y: Any = None, eps: float = 0.03, **kwargs: Any) -> np.ndarray:
+    """The Basic Iterative Method: PGD without the random start (notebook 04).
+
+    Args:
+        model: a model taking [0, 1] pixels and returning logits.
+        x: one image or a batch, float32 in [0, 1].
+        y: labels, or None for the model's prediction.
+        eps: the radius of the allowed perturbation.
+        **kwargs: step_size, steps, norm, clip, targeted (as in ``pgd``).
+
+    Returns:
+        The adversarial images, same shape as ``x``.
+    """
+    return pgd(model, x, y, eps, random_start=False, **kwargs)

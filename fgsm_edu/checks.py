@@ -1,0 +1,192 @@
+"""Argument checks shared by every helper: they turn mistakes into teaching messages.
+
+Pixel convention (see the README): float32 in [0, 1], shape (N, H, W, C) or (H, W, C).
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+from typing import Any
+
+import numpy as np
+
+from fgsm_edu.errors import InvalidArgumentError, InvalidTypeError
+
+
+def as_image_batch(x: Any, input_shape: tuple[int | None, ...] | None = None) -> tuple[np.ndarray, bool]:
+    """Check images against the pixel convention and add a batch axis if needed.
+
+    Args:
+        x: one image (H, W, C) or a batch (N, H, W, C), float pixels in [0, 1].
+        input_shape: the model's (H, W, C) input shape, or None to skip that check.
+
+    Returns:
+        The batch as float32 (N, H, W, C) and whether a single image was given.
+    """
+    arr = np.asarray(x)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise InvalidTypeError(f"images must be a numeric array, got dtype {arr.dtype}; pass float32 pixels in [0, 1].")
+    if np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool:
+        raise InvalidTypeError(
+            f"images have integer dtype {arr.dtype}; the package expects float32 pixels in [0, 1]: "
+            "use `x.astype('float32') / 255`."
+        )
+    if arr.ndim not in (3, 4):
+        raise InvalidArgumentError(
+            f"images must have shape (H, W, C) or (N, H, W, C), got shape {arr.shape} (rank {arr.ndim})."
+        )
+    single = arr.ndim == 3
+    batch = arr[None] if single else arr
+    _check_pixel_values(batch)
+    if input_shape is not None:
+        _check_spatial(batch.shape[1:], input_shape)
+    return np.ascontiguousarray(batch, dtype=np.float32), single
+
+
+def _check_pixel_values(batch: np.ndarray) -> None:
+    """Reject NaN/inf and values outside [0, 1] with a message naming the fix."""
+    if batch.size == 0:
+        return
+    if not np.isfinite(batch).all():
+        raise InvalidArgumentError("images contain NaN or infinite pixels; check how the array was computed.")
+    low, high = float(batch.min()), float(batch.max())
+    if high > 1.0 + 1e-6 and high <= 255.0 and low >= 0.0:
+        raise InvalidArgumentError(
+            f"pixels go up to {high:g}: they look like 0-255 values; divide by 255 to get the [0, 1] convention."
+        )
+    if low < -1e-6 or high > 1.0 + 1e-6:
+        raise InvalidArgumentError(
+            f"pixels must lie in [0, 1] (the package convention), got min {low:g} and max {high:g}; "
+            "the model does its own preprocessing, so pass raw pixels scaled to [0, 1]."
+        )
+
+
+def _check_spatial(got: tuple[int, ...], expected: tuple[int | None, ...]) -> None:
+    """Compare an image shape (H, W, C) with a model's input shape."""
+    ok = len(got) == len(expected) and all(e is None or g == e for g, e in zip(got, expected, strict=True))
+    if not ok:
+        raise InvalidArgumentError(
+            f"images have shape (H, W, C) = {tuple(got)} but the model expects {tuple(expected)}; "
+            "resize with `fgsm_edu.load_image(path, size=...)` or `fgsm_edu.resize(images, size)`."
+        )
+
+
+def check_eps(eps: Any, name: str = "eps") -> float:
+    """Check one epsilon: a finite number in [0, 1] (a fraction of the pixel range).
+
+    Args:
+        eps: the value to check.
+        name: the argument's name, for the message.
+
+    Returns:
+        eps as a Python float.
+    """
+    if isinstance(eps, bool) or not isinstance(eps, Real | np.number):
+        raise InvalidTypeError(f"{name} must be a number such as 0.01 or 8/255, got {eps!r}.")
+    value = float(eps)
+    if math.isnan(value) or math.isinf(value):
+        raise InvalidArgumentError(f"{name} must be a finite number, got {value}.")
+    if value < 0:
+        raise InvalidArgumentError(f"{name} must be >= 0, got {value:g}; use targeted=True to move towards a class.")
+    if value > 1:
+        raise InvalidArgumentError(
+            f"{name} = {value:g} is larger than the whole pixel range [0, 1]; epsilon is a fraction of "
+            f"the range, for example 8/255 = 0.031 (did you mean {value:g}/255 = {value / 255:.4f}?)."
+        )
+    return value
+
+
+def check_epsilons(epsilons: Any) -> np.ndarray:
+    """Check a list of epsilons; duplicates are dropped and the rest sorted ascending.
+
+    Args:
+        epsilons: an iterable of numbers in [0, 1].
+
+    Returns:
+        The sorted, unique epsilons as a float32 array.
+    """
+    values = np.atleast_1d(np.asarray(epsilons, dtype=object)).ravel()
+    if values.size == 0:
+        raise InvalidArgumentError("epsilons is empty; pass at least one value, for example [0, 0.01, 0.1].")
+    checked = sorted({check_eps(e, name="each epsilon") for e in values})
+    return np.asarray(checked, dtype=np.float32)
+
+
+def check_labels(y: Any, n: int, num_classes: int | None) -> np.ndarray:
+    """Check class labels: integers in [0, num_classes), one per image (one-hot accepted).
+
+    Args:
+        y: one label, a sequence of labels, or one-hot rows.
+        n: the number of images in the batch.
+        num_classes: the model's number of classes (None skips the range check).
+
+    Returns:
+        The labels as an int32 array of shape (n,).
+    """
+    arr = np.asarray(y)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise InvalidTypeError(f"labels must be integers (class ids), got {y!r}.")
+    arr = _from_one_hot(arr, n, num_classes)
+    arr = np.atleast_1d(arr).ravel()
+    if arr.size == 1 and n > 1:
+        arr = np.repeat(arr, n)
+    if arr.size != n:
+        raise InvalidArgumentError(f"got {arr.size} labels for {n} images; pass exactly one label per image.")
+    whole = np.issubdtype(arr.dtype, np.integer) or (np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)))
+    if not whole:
+        raise InvalidArgumentError(f"labels must be whole numbers (class ids), got {arr[:5].tolist()}.")
+    ints = arr.astype(np.int64)
+    if ints.size and (ints.min() < 0 or (num_classes is not None and ints.max() >= num_classes)):
+        top = "" if num_classes is None else f" and < {num_classes}"
+        raise InvalidArgumentError(
+            f"labels must be >= 0{top} (the model's class ids), got values from {ints.min()} to {ints.max()}."
+        )
+    return ints.astype(np.int32)
+
+
+def _from_one_hot(arr: np.ndarray, n: int, num_classes: int | None) -> np.ndarray:
+    """Turn one-hot rows (N, num_classes) into class ids; leave other arrays alone."""
+    looks_one_hot = (
+        arr.ndim == 2
+        and arr.shape[0] == n
+        and (num_classes is None or arr.shape[1] == num_classes)
+        and arr.shape[1] > 1
+        and np.all((arr == 0) | (arr == 1))
+        and np.all(arr.sum(axis=1) == 1)
+    )
+    return np.argmax(arr, axis=1) if looks_one_hot else arr
+
+
+def check_clip(clip: Any) -> tuple[float, float]:
+    """Check a clip range (low, high) inside [0, 1].
+
+    Args:
+        clip: a pair of numbers, or None for no clipping.
+
+    Returns:
+        The pair as floats ((-inf, inf) when clip is None).
+    """
+    if clip is None:
+        return (-math.inf, math.inf)
+    try:
+        low, high = (float(v) for v in clip)
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(f"clip must be a pair (low, high) such as (0.0, 1.0), got {clip!r}.") from None
+    if not low < high:
+        raise InvalidArgumentError(f"clip must satisfy low < high, got {clip!r}.")
+    return low, high
+
+
+def check_norm(norm: Any) -> float:
+    """Check the attack norm: np.inf, 2 or 1 (as in CleverHans).
+
+    Args:
+        norm: the norm of the perturbation.
+
+    Returns:
+        The norm as a float.
+    """
+    if norm in (np.inf, "inf", 1, 2):
+        return float(norm)
+    raise InvalidArgumentError(f"norm must be np.inf, 2 or 1 (L-inf, L2 or L1 fast gradient), got {norm!r}.")

@@ -1,0 +1,166 @@
+"""Images and the digits data: everything enters the package as float32 pixels in [0, 1].
+
+Explained in notebook 01, section "Loading an image", and notebook 03, section "The data".
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from fgsm_edu.errors import ImageLoadError, InvalidArgumentError
+
+DIGITS_SPLIT_SEED = 0
+DIGITS_TEST_FRACTION = 0.25
+
+
+@dataclass(frozen=True)
+class DigitsData:
+    """scikit-learn's 8x8 digits, split once and for all: x is (N, 8, 8, 1) float32 in [0, 1]."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+
+def load_digits_data() -> DigitsData:
+    """Load scikit-learn's bundled digits with the package's fixed 75/25 split (notebook 03, "The data").
+
+    Returns:
+        A DigitsData with pixels / 16 in [0, 1] and int32 labels.
+    """
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    x = (digits.images / 16.0).astype(np.float32)[..., None]
+    y = digits.target.astype(np.int32)
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=DIGITS_TEST_FRACTION, random_state=DIGITS_SPLIT_SEED, stratify=y
+    )
+    return DigitsData(x_train, y_train, x_test, y_test)
+
+
+def _to_rgb_float(img: Image.Image) -> np.ndarray:
+    """Convert any PIL mode to float32 RGB in [0, 1] (transparent pixels become white)."""
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        arr = np.asarray(img, dtype=np.float64)
+        scale = 65535.0 if img.mode.startswith("I;16") or arr.max() > 255 else 255.0
+        arr = np.clip(arr / (1.0 if img.mode == "F" and arr.max() <= 1 else scale), 0, 1)
+        return np.repeat(arr[..., None], 3, axis=-1).astype(np.float32)
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(background, rgba)
+    return np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
+
+
+def _size_pair(size: int | tuple[int, int]) -> tuple[int, int]:
+    """Turn ``size`` (an int or (height, width)) into a checked (height, width)."""
+    pair = (size, size) if isinstance(size, int) else tuple(size)
+    if len(pair) != 2 or not all(isinstance(s, int | np.integer) and s > 0 for s in pair):
+        raise InvalidArgumentError(f"size must be a positive int or (height, width), got {size!r}.")
+    return int(pair[0]), int(pair[1])
+
+
+def _open_image(path: Path) -> Image.Image:
+    """Open an image file with PIL, turning every failure into an ImageLoadError that says why."""
+    if not path.exists():
+        raise ImageLoadError(f"no file at {path}; check the path (relative paths start at {Path.cwd()}).")
+    if path.is_dir():
+        raise ImageLoadError(f"{path} is a folder, not an image file; pass the path of one image.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(path)
+            frames = int(getattr(img, "n_frames", 1))
+            if frames > 1:
+                warnings.warn(f"{path.name} has {frames} frames; using the first one.", stacklevel=3)
+            img.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageLoadError(
+            f"{path.name} is too large to load safely (over {Image.MAX_IMAGE_PIXELS} pixels); "
+            "shrink it with an image editor first."
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise ImageLoadError(
+            f"{path.name} is not a readable image ({err}); use a PNG or JPEG file, and check that it is complete."
+        ) from None
+    return img
+
+
+def load_image(path: str | PathLike[str], size: int | tuple[int, int] | None = None) -> np.ndarray:
+    """Load an image file as float32 RGB in [0, 1] (notebook 01, "Loading an image").
+
+    Any PIL mode becomes RGB, EXIF orientation is applied, animated files give their first frame.
+
+    Args:
+        path: the image file.
+        size: resize to this (height, width), or to a square if an int; None keeps the size.
+
+    Returns:
+        An array of shape (H, W, 3), dtype float32, values in [0, 1].
+    """
+    img = ImageOps.exif_transpose(_open_image(Path(path)))
+    if size is not None:
+        height, width = _size_pair(size)
+        img = img.convert("RGBA" if "A" in img.getbands() else "RGB").resize((width, height), Image.Resampling.BILINEAR)
+    return _to_rgb_float(img)
+
+
+def resize(images: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
+    """Resize one image or a batch, keeping the [0, 1] float convention.
+
+    Args:
+        images: (H, W, C) or (N, H, W, C) float pixels.
+        size: the new (height, width), or a square's side.
+
+    Returns:
+        The resized float32 images.
+    """
+    import tensorflow as tf
+
+    height, width = _size_pair(size)
+    out = tf.image.resize(np.asarray(images, np.float32), (height, width), antialias=True)
+    return np.clip(out.numpy(), 0.0, 1.0)
+
+
+def sample_image(name: str = "flower", size: int | tuple[int, int] | None = 224) -> np.ndarray:
+    """Return one of scikit-learn's two bundled photos ("china" or "flower"), offline.
+
+    Args:
+        name: "china" or "flower".
+        size: resize to this, or None for the original 427x640.
+
+    Returns:
+        A float32 (H, W, 3) array in [0, 1].
+    """
+    from sklearn.datasets import load_sample_image
+
+    if name not in ("china", "flower"):
+        raise InvalidArgumentError(f"sample_image knows 'china' and 'flower', got {name!r}.")
+    arr = load_sample_image(f"{name}.jpg").astype(np.float32) / 255.0
+    return arr if size is None else resize(arr, size)
+
+
+def labrador_image(size: int | tuple[int, int] = 224) -> np.ndarray:
+    """Download (once, cached, checksum-checked) the tutorial's Labrador retriever photo.
+
+    Photo: Mirko, Wikimedia Commons, CC BY-SA 3.0. This function needs the internet the
+    first time; it raises DownloadError with instructions when offline.
+
+    Args:
+        size: resize to this (the tutorial uses 224).
+
+    Returns:
+        A float32 (H, W, 3) array in [0, 1].
+    """
+    from fgsm_edu.downloads import LABRADOR_PHOTO, fetch
+
+    return load_image(fetch(LABRADOR_PHOTO), size=size)

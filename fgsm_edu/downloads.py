@@ -1,0 +1,182 @@
+"""Hash-pinned, cached downloads: the only place where fgsm_edu opens a network socket.
+
+Nothing here runs on import. A download happens only when a learner calls something
+that needs a remote file (ImageNet weights, the ImageNet class names, the Labrador photo).
+
+Environment variables:
+    FGSM_EDU_CACHE_DIR: where files are kept (default ``~/.cache/fgsm_edu``).
+    FGSM_EDU_DOWNLOAD_BASE: a mirror to download from instead of the official URLs;
+        each file is fetched from ``$FGSM_EDU_DOWNLOAD_BASE/<file name>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from fgsm_edu.errors import DownloadError
+
+DEFAULT_TIMEOUT_S = 10.0
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A remote file with its pinned checksum.
+
+    ``checksum`` is a sha256 (64 hex digits) or, where only that is published, an md5 (32).
+    """
+
+    filename: str
+    url: str
+    checksum: str
+
+
+MOBILENET_V2_WEIGHTS = Asset(
+    "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5",
+    "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
+    "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5",
+    "",  # see KNOWN_UNPINNED below
+)
+IMAGENET_CLASS_INDEX = Asset(
+    "imagenet_class_index.json",
+    "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json",
+    "c2c37ea517e94d9795004a39431a14cb",  # the md5 that Keras itself pins
+)
+LABRADOR_PHOTO = Asset(
+    "YellowLabradorLooking_new.jpg",
+    "https://storage.googleapis.com/download.tensorflow.org/example_images/YellowLabradorLooking_new.jpg",
+    "",  # see KNOWN_UNPINNED below
+)
+# Checksums that could not be computed where this package was built (no internet there).
+# An empty checksum means "trust on first use": the first download records its sha256 beside
+# the file and every later use is checked against that record.
+KNOWN_UNPINNED = frozenset(a.filename for a in (MOBILENET_V2_WEIGHTS, LABRADOR_PHOTO) if not a.checksum)
+
+
+def cache_dir() -> Path:
+    """Return the cache folder (``FGSM_EDU_CACHE_DIR`` or ``~/.cache/fgsm_edu``).
+
+    Returns:
+        The folder path (not created here).
+    """
+    env = os.environ.get("FGSM_EDU_CACHE_DIR")
+    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "fgsm_edu"
+    return base.expanduser()
+
+
+def source_url(asset: Asset) -> str:
+    """Return the URL to fetch ``asset`` from, honouring ``FGSM_EDU_DOWNLOAD_BASE``.
+
+    Args:
+        asset: the remote file.
+
+    Returns:
+        The URL.
+    """
+    base = os.environ.get("FGSM_EDU_DOWNLOAD_BASE")
+    return f"{base.rstrip('/')}/{asset.filename}" if base else asset.url
+
+
+def file_checksum(path: Path, algorithm: str) -> str:
+    """Hash a file in chunks.
+
+    Args:
+        path: the file.
+        algorithm: "sha256" or "md5".
+
+    Returns:
+        The hex digest.
+    """
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _expected(asset: Asset, path: Path) -> tuple[str, str] | None:
+    """Return (algorithm, hex digest) the file must match, or None if nothing is known yet."""
+    if asset.checksum:
+        return ("md5" if len(asset.checksum) == 32 else "sha256", asset.checksum.lower())
+    record = path.with_name(path.name + ".sha256")
+    return ("sha256", record.read_text().strip()) if record.exists() else None
+
+
+def _is_valid(asset: Asset, path: Path) -> bool:
+    """Whether a cached file exists and matches its pinned (or recorded) checksum."""
+    if not path.is_file():
+        return False
+    expected = _expected(asset, path)
+    return expected is None or file_checksum(path, expected[0]) == expected[1]
+
+
+def fetch(asset: Asset, *, timeout: float = DEFAULT_TIMEOUT_S) -> Path:
+    """Return the cached, verified local copy of ``asset``, downloading it if needed.
+
+    Args:
+        asset: the remote file.
+        timeout: seconds to wait for the server before giving up (never hangs).
+
+    Returns:
+        The path of the verified file in the cache.
+    """
+    path = cache_dir() / asset.filename
+    if _is_valid(asset, path):
+        return path
+    path.unlink(missing_ok=True)  # a corrupted cached copy is fetched again
+    path.parent.mkdir(parents=True, exist_ok=True)
+    url = source_url(asset)
+    part = path.with_name(path.name + f".part{os.getpid()}")
+    try:
+        _download(url, part, timeout)
+        _verify_download(asset, part, url)
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
+    if not asset.checksum:
+        path.with_name(path.name + ".sha256").write_text(file_checksum(path, "sha256") + "\n")
+    return path
+
+
+def _download(url: str, dest: Path, timeout: float) -> None:
+    """Stream ``url`` into ``dest``, turning every network failure into a DownloadError."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response, open(dest, "wb") as out:
+            expected_size = response.headers.get("Content-Length")
+            written = 0
+            for chunk in iter(lambda: response.read(_CHUNK), b""):
+                out.write(chunk)
+                written += len(chunk)
+        if expected_size is not None and written != int(expected_size):
+            raise DownloadError(f"download of {url} stopped after {written} of {expected_size} bytes; try again.")
+    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as err:
+        if isinstance(err, DownloadError):
+            raise
+        raise DownloadError(_offline_message(url, dest, err)) from None
+
+
+def _verify_download(asset: Asset, part: Path, url: str) -> None:
+    """Refuse a downloaded file whose checksum differs from the pinned one."""
+    expected = _expected(asset, cache_dir() / asset.filename)
+    if asset.checksum and expected is not None:
+        got = file_checksum(part, expected[0])
+        if got != expected[1]:
+            raise DownloadError(
+                f"{asset.filename} from {url} has {expected[0]} {got}, expected {expected[1]}; the file was "
+                "corrupted on the way or changed on the server, so it was not kept. Try again, or check the mirror."
+            )
+
+
+def _offline_message(url: str, dest: Path, err: BaseException) -> str:
+    """Explain a failed download: what, from where, where to put it by hand, what to do offline."""
+    target = dest.parent / dest.name.split(".part")[0]
+    return (
+        f"could not download {url} ({type(err).__name__}: {err}). Are you offline? "
+        f"Download the file by hand and place it at {target}, set FGSM_EDU_DOWNLOAD_BASE to a mirror, "
+        "or work offline with load_model('mobilenet_v2', weights=None) or the bundled 'digits_cnn' model."
+    )

@@ -1,0 +1,369 @@
+"""Models that own their preprocessing and output logits (notebook 01, "The model").
+
+Every model handed out by this module takes float32 pixels in [0, 1] and returns logits,
+so epsilon always means "a fraction of the pixel range", whatever the network inside.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from fgsm_edu._compile import compiled, logits_graph
+from fgsm_edu.checks import as_image_batch
+from fgsm_edu.errors import DownloadError, InvalidArgumentError, ModelError
+
+KNOWN_MODELS = ("mobilenet_v2", "digits_cnn", "digits_linear")
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+DIGIT_NAMES = tuple(str(i) for i in range(10))
+_INFO_ATTR = "fgsm_edu_info"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the package knows about a model: its name, input shape and class names."""
+
+    name: str
+    input_shape: tuple[int | None, ...]
+    class_names: tuple[str, ...] | None
+    num_classes: int
+
+
+def model_info(model: keras.Model) -> ModelInfo:
+    """Return the ModelInfo of a model from ``load_model`` or ``wrap_model``.
+
+    Args:
+        model: the model.
+
+    Returns:
+        Its ModelInfo (inferred from the Keras model for a bare model).
+    """
+    info = getattr(model, _INFO_ATTR, None)
+    if isinstance(info, ModelInfo):
+        return info
+    shape = tuple(model.input_shape[1:]) if hasattr(model, "input_shape") else None
+    num = int(model.output_shape[-1]) if hasattr(model, "output_shape") else 0
+    return ModelInfo(getattr(model, "name", "model"), shape or (None, None, None), None, num)
+
+
+def _attach(model: keras.Model, info: ModelInfo) -> keras.Model:
+    """Store ``info`` on the model (a plain attribute, not a tracked Keras variable)."""
+    object.__setattr__(model, _INFO_ATTR, info)
+    return model
+
+
+def build_digits_linear() -> keras.Model:
+    """A linear model for 8x8 digits: one dense layer from 64 pixels to 10 logits (notebook 02).
+
+    Returns:
+        The untrained Keras model.
+    """
+    inputs = keras.Input((8, 8, 1), name="pixels")
+    x = keras.layers.Flatten()(inputs)
+    return keras.Model(inputs, keras.layers.Dense(10, name="logits")(x), name="digits_linear")
+
+
+def build_digits_cnn() -> keras.Model:
+    """A small two-convolution CNN for 8x8 digits, outputting logits (notebook 02).
+
+    Returns:
+        The untrained Keras model.
+    """
+    inputs = keras.Input((8, 8, 1), name="pixels")
+    x = keras.layers.Conv2D(32, 3, padding="same", activation="relu")(inputs)
+    x = keras.layers.Conv2D(64, 3, padding="same", activation="relu")(x)
+    x = keras.layers.MaxPooling2D(2)(x)
+    x = keras.layers.Flatten()(x)
+    x = keras.layers.Dense(128, activation="relu")(x)
+    return keras.Model(inputs, keras.layers.Dense(10, name="logits")(x), name="digits_cnn")
+
+
+def _load_digits(name: str, weights: Any) -> keras.Model:
+    """Build a digits model and load its shipped (or given) weights."""
+    model = build_digits_cnn() if name == "digits_cnn" else build_digits_linear()
+    if weights == "default":
+        weights = WEIGHTS_DIR / f"{name}.weights.h5"
+    if weights is not None:
+        model.load_weights(str(_existing_file(weights)))
+    return _attach(model, ModelInfo(name, (8, 8, 1), DIGIT_NAMES, 10))
+
+
+def _existing_file(path: str | PathLike[str]) -> Path:
+    """Check that a weights path exists, with a message that says what to pass instead."""
+    p = Path(path)
+    if not p.is_file():
+        raise ModelError(f"weights file {p} does not exist; pass an existing file, 'imagenet', or None.")
+    return p
+
+
+def _load_mobilenet_v2(weights: Any) -> keras.Model:
+    """Keras's own MobileNetV2 with logits out and the [0, 1] -> [-1, 1] step inside."""
+    from fgsm_edu.downloads import MOBILENET_V2_WEIGHTS, fetch
+
+    names = None
+    if weights in ("default", "imagenet"):
+        weights = fetch(MOBILENET_V2_WEIGHTS)
+        names = imagenet_class_names(download=True)
+    elif weights is not None:
+        weights = _existing_file(weights)
+    else:
+        names = imagenet_class_names(download=False)
+    base = keras.applications.MobileNetV2(
+        input_shape=(224, 224, 3), weights=None if weights is None else str(weights), classifier_activation=None
+    )
+    inputs = keras.Input((224, 224, 3), name="pixels")
+    x = keras.layers.Rescaling(2.0, offset=-1.0, name="to_minus1_plus1")(inputs)  # = preprocess_input(255 x)
+    model = keras.Model(inputs, base(x), name="mobilenet_v2")
+    return _attach(model, ModelInfo("mobilenet_v2", (224, 224, 3), names, 1000))
+
+
+def load_model(name: str, weights: Any = "default") -> keras.Model:
+    """Load a model that takes [0, 1] pixels and outputs logits (notebook 01, "The model").
+
+    Args:
+        name: "mobilenet_v2" (ImageNet, 224x224x3), "digits_cnn" or "digits_linear" (8x8x1).
+        weights: "default" (ImageNet for MobileNetV2, the shipped weights for digits),
+            "imagenet", None (random weights, offline), or a path to a local weights file.
+
+    Returns:
+        A Keras model; ``model_info(model)`` gives its class names.
+    """
+    if name not in KNOWN_MODELS:
+        raise ModelError(f"unknown model {name!r}; known models: {', '.join(KNOWN_MODELS)}.")
+    if name == "mobilenet_v2":
+        return _load_mobilenet_v2(weights)
+    if weights == "imagenet":
+        raise ModelError(f"{name} has no ImageNet weights; use weights='default' (shipped) or None.")
+    return _load_digits(name, weights)
+
+
+_IMAGENET_NAMES: tuple[str, ...] | None = None
+_warned_names = False
+
+
+def imagenet_class_names(download: bool = False) -> tuple[str, ...] | None:
+    """Return the 1000 ImageNet class names from Keras's class index, if it can be had.
+
+    Args:
+        download: fetch the index (hash-pinned, cached) if it is not cached yet.
+
+    Returns:
+        The names ("Labrador retriever", ...) or None when offline (one warning).
+    """
+    global _IMAGENET_NAMES, _warned_names
+    from fgsm_edu.downloads import IMAGENET_CLASS_INDEX, _is_valid, cache_dir, fetch
+
+    cached = cache_dir() / IMAGENET_CLASS_INDEX.filename
+    if _IMAGENET_NAMES is None and (download or _is_valid(IMAGENET_CLASS_INDEX, cached)):
+        try:
+            index = json.loads(fetch(IMAGENET_CLASS_INDEX).read_text())
+            _IMAGENET_NAMES = tuple(index[str(i)][1].replace("_", " ") for i in range(1000))
+        except DownloadError as err:
+            if not _warned_names:
+                warnings.warn(f"ImageNet class names unavailable, showing 'class N' instead: {err}", stacklevel=2)
+                _warned_names = True
+    return _IMAGENET_NAMES
+
+
+class LogProbabilities(keras.layers.Layer):
+    """Turns probabilities into log-probabilities, which act as logits for the softmax loss."""
+
+    def call(self, p: Any) -> Any:
+        return keras.ops.log(keras.ops.maximum(p, 1e-12))
+
+
+def _last_layer_is_softmax(model: keras.Model) -> bool:
+    """Whether the model's last layer is a Softmax layer or has a softmax activation."""
+    last = model.layers[-1] if getattr(model, "layers", None) else None
+    activation = getattr(last, "activation", None)
+    return isinstance(last, keras.layers.Softmax) or getattr(activation, "__name__", "") == "softmax"
+
+
+def ends_in_softmax(model: keras.Model, input_shape: tuple[int, ...] | None = None) -> bool:
+    """Detect whether a model outputs probabilities (softmax) rather than logits.
+
+    Args:
+        model: a Keras model.
+        input_shape: its (H, W, C) input shape, if the model does not declare one.
+
+    Returns:
+        True if the last layer is a softmax, or if its outputs on random inputs are distributions.
+    """
+    if _last_layer_is_softmax(model):
+        return True
+    shape = tuple(input_shape or model.input_shape[1:])
+    probe = np.random.default_rng(0).random((2, *shape)).astype(np.float32)
+    out = np.asarray(model(probe, training=False))
+    return bool(np.all(out >= 0) and np.all(out <= 1) and np.allclose(out.sum(-1), 1.0, atol=1e-3))
+
+
+def _logits_head(model: keras.Model) -> keras.Model | None:
+    """Rebuild a functional model ending in softmax so it outputs the pre-softmax logits."""
+    last = model.layers[-1]
+    try:
+        if isinstance(last, keras.layers.Softmax):
+            return keras.Model(model.inputs, last.input)
+        head = type(last).from_config({**last.get_config(), "activation": "linear", "name": last.name + "_logits"})
+        out = head(last.input)
+        head.set_weights(last.get_weights())
+        return keras.Model(model.inputs, out)
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
+def _check_single_io(model: keras.Model) -> None:
+    """Refuse models with several inputs or outputs, saying how to adapt them."""
+    for what in ("inputs", "outputs"):
+        tensors = getattr(model, what, None)
+        if tensors is not None and len(tensors) != 1:
+            raise ModelError(
+                f"the model has {len(tensors)} {what}; FGSM needs one image input and one class-score output. "
+                f"Build a keras.Model(model.inputs[0], model.outputs[0]) around the part you want to attack."
+            )
+
+
+def wrap_model(
+    model: keras.Model,
+    *,
+    output: str = "auto",
+    preprocess: Callable[[Any], Any] | None = None,
+    class_names: Sequence[str] | None = None,
+    input_shape: tuple[int, ...] | None = None,
+    name: str | None = None,
+) -> keras.Model:
+    """Adapt your own Keras model so every fgsm_edu helper can attack it (notebook 03).
+
+    Args:
+        model: a Keras model taking one image batch and returning class scores.
+        output: "logits", "probabilities" (ends in softmax) or "auto" to detect it.
+        preprocess: maps [0, 1] pixels to what the model expects (for example
+            ``lambda x: x * 255``); None if the model takes [0, 1] pixels.
+        class_names: names for the classes, for people to read.
+        input_shape: (H, W, C) when the model does not declare it.
+        name: a display name.
+
+    Returns:
+        A Keras model taking [0, 1] pixels and returning logits.
+    """
+    _check_single_io(model)
+    shape = tuple(input_shape or getattr(model, "input_shape", (None,))[1:])
+    if len(shape) != 3 or any(s is None for s in shape):
+        raise ModelError(f"cannot tell the model's image size from {shape}; pass input_shape=(H, W, C).")
+    if output not in ("auto", "logits", "probabilities"):
+        raise InvalidArgumentError(f"output must be 'auto', 'logits' or 'probabilities', got {output!r}.")
+    inputs = keras.Input(shape, name="pixels")
+    x = inputs if preprocess is None else _as_layer(preprocess)(inputs)
+    core = model
+    if output == "probabilities" or (output == "auto" and ends_in_softmax(model, shape)):
+        core = _logits_head(model) or keras.Sequential([model, LogProbabilities()])
+    out = core(x)
+    wrapped = keras.Model(inputs, out, name=name or f"wrapped_{model.name}")
+    num = int(wrapped.output_shape[-1])
+    names = tuple(class_names) if class_names is not None else None
+    if names is not None and len(names) != num:
+        raise InvalidArgumentError(f"got {len(names)} class_names for a model with {num} classes.")
+    return _attach(wrapped, ModelInfo(wrapped.name, shape, names, num))
+
+
+def _as_layer(fn: Callable[[Any], Any]) -> keras.layers.Layer:
+    """Use a Keras layer as it is; wrap a plain function in a Lambda layer."""
+    return fn if isinstance(fn, keras.layers.Layer) else keras.layers.Lambda(fn, name="preprocess")
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Top-k predictions for people to read: ids, names and probabilities.
+
+    Arrays are (N, top) for a batch and (top,) for a single image.
+    """
+
+    ids: np.ndarray
+    names: list[Any]
+    probabilities: np.ndarray
+
+    @property
+    def label(self) -> str:
+        """The top-1 class name of the (first) image."""
+        first = self.names[0]
+        return str(first[0] if isinstance(first, list) else first)
+
+    @property
+    def confidence(self) -> float:
+        """The top-1 probability of the (first) image."""
+        return float(np.ravel(self.probabilities)[0])
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.confidence:.1%})"
+
+
+def class_name(info: ModelInfo, class_id: int) -> str:
+    """Name a class for people: its name if known, else "class N".
+
+    Args:
+        info: the model's info.
+        class_id: the class index.
+
+    Returns:
+        The readable name.
+    """
+    names = info.class_names
+    return names[class_id] if names is not None else f"class {class_id}"
+
+
+def logits(model: keras.Model, x: Any, batch_size: int = 256) -> np.ndarray:
+    """Run the compiled forward pass in batches.
+
+    Args:
+        model: the model.
+        x: images, already checked, (N, H, W, C) float32.
+        batch_size: images per forward pass.
+
+    Returns:
+        The logits, (N, classes).
+    """
+    forward = compiled(model, logits_graph)
+    parts = [forward(x[i : i + batch_size]).numpy() for i in range(0, len(x), batch_size)]
+    return np.concatenate(parts) if parts else np.zeros((0, model_info(model).num_classes), np.float32)
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """A numerically stable softmax over the last axis (numpy).
+
+    Args:
+        z: logits.
+
+    Returns:
+        Probabilities that sum to 1 along the last axis.
+    """
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def predict(model: keras.Model, x: Any, top: int = 1) -> Prediction:
+    """Classify images and return the top classes with names and probabilities (notebook 01).
+
+    Args:
+        model: a model from ``load_model`` or ``wrap_model``.
+        x: one image (H, W, C) or a batch (N, H, W, C), float32 in [0, 1].
+        top: how many classes to return per image.
+
+    Returns:
+        A Prediction; ``str(pred)`` reads like "Labrador retriever (41.8%)".
+    """
+    info = model_info(model)
+    batch, single = as_image_batch(x, info.input_shape)
+    if not isinstance(top, int) or not 1 <= top <= info.num_classes:
+        raise InvalidArgumentError(f"top must be an int between 1 and {info.num_classes}, got {top!r}.")
+    probs = softmax(logits(model, batch))
+    ids = np.argsort(-probs, axis=-1)[:, :top]
+    top_p = np.take_along_axis(probs, ids, axis=-1)
+    names = [[class_name(info, int(i)) for i in row] for row in ids]
+    return Prediction(ids[0], names[0], top_p[0]) if single else Prediction(ids, names, top_p)
