@@ -29,6 +29,7 @@ from fgsm_edu.errors import (  # noqa: E402
     ModelError,
 )
 from fgsm_edu.gradients import input_gradient  # noqa: E402
+from fgsm_edu.i18n import get_language, set_language  # noqa: E402
 from fgsm_edu.models import KNOWN_MODELS, Prediction, load_model, model_info, predict, wrap_model  # noqa: E402
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "bim",
     "fgsm",
     "fgsm_sweep",
+    "get_language",
     "input_gradient",
     "labrador_image",
     "load_digits_data",
@@ -56,5 +58,6 @@ __all__ = [
     "predict",
     "resize",
     "sample_image",
+    "set_language",
     "wrap_model",
 ]
