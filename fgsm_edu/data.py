@@ -5,10 +5,12 @@ Explained in notebook 01, section "Loading an image", and notebook 03, section "
 
 from __future__ import annotations
 
+import io
 import warnings
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -75,24 +77,38 @@ def _open_image(path: Path) -> Image.Image:
         raise ImageLoadError(f"no file at {path}; check the path (relative paths start at {Path.cwd()}).")
     if path.is_dir():
         raise ImageLoadError(f"{path} is a folder, not an image file; pass the path of one image.")
+    return _decode(path, path.name)
+
+
+def _decode(source: Path | BinaryIO, name: str) -> Image.Image:
+    """Decode an image (a file path or a binary stream) with PIL; failures become ImageLoadError."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(path)
+            img = Image.open(source)
             frames = int(getattr(img, "n_frames", 1))
             if frames > 1:
-                warnings.warn(f"{path.name} has {frames} frames; using the first one.", stacklevel=3)
+                warnings.warn(f"{name} has {frames} frames; using the first one.", stacklevel=4)
             img.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageLoadError(
-            f"{path.name} is too large to load safely (over {Image.MAX_IMAGE_PIXELS} pixels); "
+            f"{name} is too large to load safely (over {Image.MAX_IMAGE_PIXELS} pixels); "
             "shrink it with an image editor first."
         ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise ImageLoadError(
-            f"{path.name} is not a readable image ({err}); use a PNG or JPEG file, and check that it is complete."
+            f"{name} is not a readable image ({err}); use a PNG or JPEG file, and check that it is complete."
         ) from None
     return img
+
+
+def _to_array(img: Image.Image, size: int | tuple[int, int] | None) -> np.ndarray:
+    """Apply EXIF orientation, resize if asked, and convert to float32 RGB in [0, 1]."""
+    img = ImageOps.exif_transpose(img)
+    if size is not None:
+        height, width = _size_pair(size)
+        img = img.convert("RGBA" if "A" in img.getbands() else "RGB").resize((width, height), Image.Resampling.BILINEAR)
+    return _to_rgb_float(img)
 
 
 def load_image(path: str | PathLike[str], size: int | tuple[int, int] | None = None) -> np.ndarray:
@@ -107,11 +123,25 @@ def load_image(path: str | PathLike[str], size: int | tuple[int, int] | None = N
     Returns:
         An array of shape (H, W, 3), dtype float32, values in [0, 1].
     """
-    img = ImageOps.exif_transpose(_open_image(Path(path)))
-    if size is not None:
-        height, width = _size_pair(size)
-        img = img.convert("RGBA" if "A" in img.getbands() else "RGB").resize((width, height), Image.Resampling.BILINEAR)
-    return _to_rgb_float(img)
+    return _to_array(_open_image(Path(path)), size)
+
+
+def load_image_bytes(data: bytes, size: int | tuple[int, int] | None = None, name: str = "the image") -> np.ndarray:
+    """Decode image file bytes (an upload) as float32 RGB in [0, 1] (notebook 02, "Your own photo").
+
+    Args:
+        data: the bytes of a PNG, JPEG or other file PIL can read.
+        size: resize to this (height, width), or to a square if an int; None keeps the size.
+        name: what to call the image in error messages (for example the uploaded file's name).
+
+    Returns:
+        An array of shape (H, W, 3), dtype float32, values in [0, 1].
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise InvalidArgumentError(f"data must be the bytes of an image file, got {type(data).__name__}.")
+    if len(data) == 0:
+        raise ImageLoadError(f"{name} is empty (0 bytes); choose the image file again.")
+    return _to_array(_decode(io.BytesIO(bytes(data)), name), size)
 
 
 def resize(images: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
