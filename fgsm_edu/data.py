@@ -96,8 +96,9 @@ def _decode(source: Path | BinaryIO, name: str) -> Image.Image:
             "shrink it with an image editor first."
         ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        reason = "unknown file format" if isinstance(err, UnidentifiedImageError) else str(err)
         raise ImageLoadError(
-            f"{name} is not a readable image ({err}); use a PNG or JPEG file, and check that it is complete."
+            f"{name} is not a readable image ({reason}); use a PNG or JPEG file, and check that it is complete."
         ) from None
     return img
 
