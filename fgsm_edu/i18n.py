@@ -16,6 +16,90 @@ MESSAGES: dict[str, dict[str, str]] = {
     "correct": {"en": "Correct!", "ja": "正解です！"},
     "not_quite": {"en": "Not quite: {reason}", "ja": "惜しい：{reason}"},
     "hint": {"en": "Hint: {hint}", "ja": "ヒント：{hint}"},
+    # exercises.py (shared by all lessons)
+    "ex_missing": {"en": "there is no answer yet.", "ja": "まだ答えが入っていません。"},
+    "ex_missing_hint": {
+        "en": "Replace None (or ...) with your answer and run the cell again.",
+        "ja": "None（または ...）をあなたの答えに置き換えて、セルをもう一度実行してください。",
+    },
+    "ex_error": {"en": "the answer could not be checked ({error}).", "ja": "答えを確認できませんでした（{error}）。"},
+    "ex_error_hint": {
+        "en": "Compare your answer's type and shape with the variables the exercise uses.",
+        "ja": "答えの型と形状を、演習で使っている変数と比べてみましょう。",
+    },
+    "ex_not_a_number": {
+        "en": "expected one number, got {answer!r}.",
+        "ja": "数値を1つ入れてください（入力：{answer!r}）。",
+    },
+    "ex_shape": {
+        "en": "expected an array of shape {expected}, got shape {got}",
+        "ja": "形状 {expected} の配列が必要ですが、形状 {got} でした",
+    },
+    # exercises.py, lesson 01
+    "ex_pert_raw": {"en": "these are the raw gradient values.", "ja": "これは勾配の値そのものです。"},
+    "ex_pert_raw_hint": {
+        "en": "FGSM keeps only the sign of each entry of the gradient: np.sign(...) or tf.sign(...).",
+        "ja": "FGSM は勾配の各要素の符号だけを使います：np.sign(...) または tf.sign(...)。",
+    },
+    "ex_pert_scaled": {
+        "en": "the entries are ±{value:g}, not ±1.",
+        "ja": "要素が ±1 ではなく ±{value:g} になっています。",
+    },
+    "ex_pert_scaled_hint": {
+        "en": "The perturbation is the direction sign(gradient) alone; eps multiplies it in the next step.",
+        "ja": "摂動は方向 sign(勾配) だけです。eps を掛けるのは次のステップです。",
+    },
+    "ex_pert_opposite": {
+        "en": "this points the opposite way: it would lower the loss.",
+        "ja": "向きが逆です。これでは損失が下がってしまいます。",
+    },
+    "ex_pert_opposite_hint": {
+        "en": "FGSM climbs the loss: use the sign of +gradient, not of -gradient.",
+        "ja": "FGSM は損失を増やす方向に進みます。-勾配ではなく +勾配の符号を使いましょう。",
+    },
+    "ex_pert_mismatch": {
+        "en": "only {agree:.1%} of the entries match sign(grad_x J).",
+        "ja": "sign(grad_x J) と一致する要素は {agree:.1%} だけです。",
+    },
+    "ex_pert_mismatch_hint": {
+        "en": "Take the gradient of the loss with respect to the image (not the weights), for this model and image.",
+        "ja": "このモデルとこの画像について、（重みではなく）画像に関する損失の勾配を使いましょう。",
+    },
+    "ex_units_same": {
+        "en": "{answer:g} is the tutorial's number unchanged.",
+        "ja": "{answer:g} はチュートリアルの値そのままです。",
+    },
+    "ex_units_double": {
+        "en": "{answer:g} is twice the tutorial's value: the conversion goes the other way.",
+        "ja": "{answer:g} はチュートリアルの値の2倍です。換算の向きが逆です。",
+    },
+    "ex_units_off": {
+        "en": "{answer:g} is not the tutorial's eps in [0, 1] units.",
+        "ja": "{answer:g} はチュートリアルの eps を [0, 1] 単位にした値ではありません。",
+    },
+    "ex_units_hint": {
+        "en": "The tutorial's pixels span [-1, 1] (width 2), fgsm_edu's span [0, 1] (width 1): "
+        "the same change in grey levels is half the number here.",
+        "ja": "チュートリアルの画素は [-1, 1]（幅 2）、fgsm_edu の画素は [0, 1]（幅 1）です。"
+        "同じ明るさの変化は、ここでは半分の数値になります。",
+    },
+    "ex_eps_negative": {"en": "eps must be >= 0, got {answer:g}.", "ja": "eps は 0 以上です（入力：{answer:g}）。"},
+    "ex_flip_no_flip": {
+        "en": "at eps = {eps:g} the model still says {label}.",
+        "ja": "eps = {eps:g} では、モデルはまだ {label} と答えます。",
+    },
+    "ex_flip_too_big": {
+        "en": "eps = {eps:g} flips the label, but a clearly smaller eps already does.",
+        "ja": "eps = {eps:g} でラベルは変わりますが、もっと小さい eps でも変わります。",
+    },
+    "ex_flip_hint": {
+        "en": "Sweep many epsilons at once with fe.fgsm_sweep and find the first one where the top-1 class changes.",
+        "ja": "fe.fgsm_sweep で多くの eps を一度に試し、トップ1のクラスが最初に変わる eps を探しましょう。",
+    },
+    "ex_flip_right": {
+        "en": "Correct! At eps = {eps:g} the prediction changes from {label} to {new}.",
+        "ja": "正解です！eps = {eps:g} で予測が {label} から {new} に変わります。",
+    },
 }
 
 
