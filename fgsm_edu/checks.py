@@ -17,6 +17,8 @@ from fgsm_edu.errors import InvalidArgumentError, InvalidTypeError
 def as_image_batch(x: Any, input_shape: tuple[int | None, ...] | None = None) -> tuple[np.ndarray, bool]:
     """Check images against the pixel convention and add a batch axis if needed.
 
+    An empty batch (N = 0) is accepted: every helper then returns an empty result of the right shape.
+
     Args:
         x: one image (H, W, C) or a batch (N, H, W, C), float pixels in [0, 1].
         input_shape: the model's (H, W, C) input shape, or None to skip that check.
@@ -24,17 +26,16 @@ def as_image_batch(x: Any, input_shape: tuple[int | None, ...] | None = None) ->
     Returns:
         The batch as float32 (N, H, W, C) and whether a single image was given.
     """
-    arr = np.asarray(x)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise InvalidTypeError(f"images must be a numeric array, got dtype {arr.dtype}; pass float32 pixels in [0, 1].")
+    arr = _as_numeric_array(x, "images")
     if np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool:
         raise InvalidTypeError(
             f"images have integer dtype {arr.dtype}; the package expects float32 pixels in [0, 1]: "
             "use `x.astype('float32') / 255`."
         )
     if arr.ndim not in (3, 4):
+        hint = " For one grayscale image add a channel axis: `x[..., None]`." if arr.ndim == 2 else ""
         raise InvalidArgumentError(
-            f"images must have shape (H, W, C) or (N, H, W, C), got shape {arr.shape} (rank {arr.ndim})."
+            f"images must have shape (H, W, C) or (N, H, W, C), got shape {arr.shape} (rank {arr.ndim}).{hint}"
         )
     single = arr.ndim == 3
     batch = arr[None] if single else arr
@@ -42,6 +43,29 @@ def as_image_batch(x: Any, input_shape: tuple[int | None, ...] | None = None) ->
     if input_shape is not None:
         _check_spatial(batch.shape[1:], input_shape)
     return np.ascontiguousarray(batch, dtype=np.float32), single
+
+
+def _as_numeric_array(x: Any, name: str) -> np.ndarray:
+    """Turn ``x`` into a real-valued numpy array, or explain why it cannot be one."""
+    if hasattr(x, "getbands") and hasattr(x, "mode"):  # a PIL image
+        raise InvalidTypeError(
+            f"{name} is a PIL image; convert it with `np.asarray(img, dtype='float32') / 255`, "
+            "or load the file with `fgsm_edu.load_image(path)`."
+        )
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as err:
+        raise InvalidArgumentError(
+            f"{name} could not be made into one array ({err}); all images must have the same shape."
+        ) from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise InvalidTypeError(
+            f"{name} must be a numeric array, got dtype {arr.dtype}; pass float32 pixels in [0, 1] "
+            "(to read a file, use `fgsm_edu.load_image(path)`)."
+        )
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise InvalidTypeError(f"{name} have complex dtype {arr.dtype}; pass real float32 pixels in [0, 1].")
+    return arr
 
 
 def _check_pixel_values(batch: np.ndarray) -> None:
@@ -65,25 +89,35 @@ def _check_pixel_values(batch: np.ndarray) -> None:
 def _check_spatial(got: tuple[int, ...], expected: tuple[int | None, ...]) -> None:
     """Compare an image shape (H, W, C) with a model's input shape."""
     ok = len(got) == len(expected) and all(e is None or g == e for g, e in zip(got, expected, strict=True))
-    if not ok:
+    if ok:
+        return
+    if len(got) == len(expected) == 3 and tuple(got[:2]) == tuple(expected[:2]):
         raise InvalidArgumentError(
-            f"images have shape (H, W, C) = {tuple(got)} but the model expects {tuple(expected)}; "
-            "resize with `fgsm_edu.load_image(path, size=...)` or `fgsm_edu.resize(images, size)`."
+            f"images have {got[2]} channel(s) but the model expects {expected[2]} (shape {tuple(expected)}); "
+            "for grayscale to RGB use `np.repeat(x, 3, axis=-1)`, for RGB to grayscale `x.mean(-1, keepdims=True)`."
         )
+    raise InvalidArgumentError(
+        f"images have shape (H, W, C) = {tuple(got)} but the model expects {tuple(expected)}; "
+        "resize with `fgsm_edu.load_image(path, size=...)` or `fgsm_edu.resize(images, size)`."
+    )
 
 
 def check_eps(eps: Any, name: str = "eps") -> float:
     """Check one epsilon: a finite number in [0, 1] (a fraction of the pixel range).
 
     Args:
-        eps: the value to check.
+        eps: the value to check (a number, or a 0-d array or tensor holding one).
         name: the argument's name, for the message.
 
     Returns:
         eps as a Python float.
     """
-    if isinstance(eps, bool) or not isinstance(eps, Real | np.number):
-        raise InvalidTypeError(f"{name} must be a number such as 0.01 or 8/255, got {eps!r}.")
+    if not isinstance(eps, bool) and np.ndim(eps) == 0 and hasattr(eps, "dtype"):
+        eps = np.asarray(eps)[()]  # a 0-d numpy array or tensor holding one number
+    if isinstance(eps, bool | np.bool_) or not isinstance(eps, Real | np.number) or isinstance(eps, np.complexfloating):
+        several = " (for several epsilons at once, use `fgsm_sweep(model, x, y, epsilons=[...])`)"
+        hint = several if name == "eps" and isinstance(eps, list | tuple | np.ndarray) else ""
+        raise InvalidTypeError(f"{name} must be a number such as 0.01 or 8/255, got {eps!r}{hint}.")
     value = float(eps)
     if math.isnan(value) or math.isinf(value):
         raise InvalidArgumentError(f"{name} must be a finite number, got {value}.")
@@ -98,14 +132,18 @@ def check_eps(eps: Any, name: str = "eps") -> float:
 
 
 def check_epsilons(epsilons: Any) -> np.ndarray:
-    """Check a list of epsilons; duplicates are dropped and the rest sorted ascending.
+    """Check a list of epsilons: duplicates are dropped and the rest sorted ascending (documented).
 
     Args:
-        epsilons: an iterable of numbers in [0, 1].
+        epsilons: one number, or an iterable (list, tuple, array, generator) of numbers in [0, 1].
 
     Returns:
         The sorted, unique epsilons as a float32 array.
     """
+    if isinstance(epsilons, str | bytes):
+        raise InvalidTypeError(f"epsilons must be numbers such as [0, 0.01, 0.1], got the text {epsilons!r}.")
+    if np.ndim(epsilons) == 0 and hasattr(epsilons, "__iter__") and not hasattr(epsilons, "dtype"):
+        epsilons = list(epsilons)  # a generator or other one-shot iterable
     values = np.atleast_1d(np.asarray(epsilons, dtype=object)).ravel()
     if values.size == 0:
         raise InvalidArgumentError("epsilons is empty; pass at least one value, for example [0, 0.01, 0.1].")
@@ -114,7 +152,9 @@ def check_epsilons(epsilons: Any) -> np.ndarray:
 
 
 def check_labels(y: Any, n: int, num_classes: int | None) -> np.ndarray:
-    """Check class labels: integers in [0, num_classes), one per image (one-hot accepted).
+    """Check class labels: integers in [0, num_classes), one per image (documented choices below).
+
+    One-hot rows are accepted and turned into class ids; one label for a batch applies to every image.
 
     Args:
         y: one label, a sequence of labels, or one-hot rows.
@@ -124,10 +164,13 @@ def check_labels(y: Any, n: int, num_classes: int | None) -> np.ndarray:
     Returns:
         The labels as an int32 array of shape (n,).
     """
-    arr = np.asarray(y)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise InvalidTypeError(f"labels must be integers (class ids), got {y!r}.")
+    arr = _label_array(y)
     arr = _from_one_hot(arr, n, num_classes)
+    if arr.ndim == 2 and num_classes is not None and arr.shape[1] == num_classes and num_classes > 1:
+        raise InvalidArgumentError(
+            f"labels have shape {arr.shape}, like rows of class scores but not one-hot; "
+            "pass class ids, for example `y.argmax(axis=1)`."
+        )
     arr = np.atleast_1d(arr).ravel()
     if arr.size == 1 and n > 1:
         arr = np.repeat(arr, n)
@@ -145,17 +188,33 @@ def check_labels(y: Any, n: int, num_classes: int | None) -> np.ndarray:
     return ints.astype(np.int32)
 
 
+def _label_array(y: Any) -> np.ndarray:
+    """Turn labels into a real numeric array, or say why they are not class ids."""
+    try:
+        arr = np.asarray(y)
+    except (ValueError, TypeError):
+        raise InvalidArgumentError(f"labels must be a flat list of class ids, got {y!r}.") from None
+    numeric = arr.dtype != object and np.issubdtype(arr.dtype, np.number)
+    if not numeric or np.issubdtype(arr.dtype, np.complexfloating):
+        raise InvalidTypeError(
+            f"labels must be integers (class ids), got {y!r}; to use a class name, look up its id in "
+            "`model_info(model).class_names.index(name)`."
+        )
+    return arr
+
+
 def _from_one_hot(arr: np.ndarray, n: int, num_classes: int | None) -> np.ndarray:
-    """Turn one-hot rows (N, num_classes) into class ids; leave other arrays alone."""
+    """Turn one-hot rows (N, num_classes), or one one-hot row for a single image, into class ids."""
+    rows = arr[None] if arr.ndim == 1 and n == 1 and arr.size > 1 else arr
     looks_one_hot = (
-        arr.ndim == 2
-        and arr.shape[0] == n
-        and (num_classes is None or arr.shape[1] == num_classes)
-        and arr.shape[1] > 1
-        and np.all((arr == 0) | (arr == 1))
-        and np.all(arr.sum(axis=1) == 1)
+        rows.ndim == 2
+        and rows.shape[0] == n
+        and (num_classes is None or rows.shape[1] == num_classes)
+        and rows.shape[1] > 1
+        and np.all((rows == 0) | (rows == 1))
+        and np.all(rows.sum(axis=1) == 1)
     )
-    return np.argmax(arr, axis=1) if looks_one_hot else arr
+    return np.argmax(rows, axis=1) if looks_one_hot else arr
 
 
 def check_clip(clip: Any) -> tuple[float, float]:

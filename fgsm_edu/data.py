@@ -10,12 +10,12 @@ import warnings
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
-from fgsm_edu.errors import ImageLoadError, InvalidArgumentError
+from fgsm_edu.errors import ImageLoadError, InvalidArgumentError, InvalidTypeError
 
 DIGITS_SPLIT_SEED = 0
 DIGITS_TEST_FRACTION = 0.25
@@ -52,9 +52,10 @@ def load_digits_data() -> DigitsData:
 def _to_rgb_float(img: Image.Image) -> np.ndarray:
     """Convert any PIL mode to float32 RGB in [0, 1] (transparent pixels become white)."""
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        arr = np.asarray(img, dtype=np.float64)
-        scale = 65535.0 if img.mode.startswith("I;16") or arr.max() > 255 else 255.0
-        arr = np.clip(arr / (1.0 if img.mode == "F" and arr.max() <= 1 else scale), 0, 1)
+        arr = np.nan_to_num(np.asarray(img, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        top = float(arr.max()) if arr.size else 0.0
+        scale = 65535.0 if img.mode.startswith("I;16") or top > 255 else 255.0
+        arr = np.clip(arr / (1.0 if img.mode == "F" and top <= 1 else scale), 0, 1)
         return np.repeat(arr[..., None], 3, axis=-1).astype(np.float32)
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
@@ -63,10 +64,10 @@ def _to_rgb_float(img: Image.Image) -> np.ndarray:
     return np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
 
 
-def _size_pair(size: int | tuple[int, int]) -> tuple[int, int]:
+def _size_pair(size: Any) -> tuple[int, int]:
     """Turn ``size`` (an int or (height, width)) into a checked (height, width)."""
-    pair = (size, size) if isinstance(size, int) else tuple(size)
-    if len(pair) != 2 or not all(isinstance(s, int | np.integer) and s > 0 for s in pair):
+    pair = tuple(size) if isinstance(size, tuple | list) else (size, size)
+    if len(pair) != 2 or not all(isinstance(s, int | np.integer) and not isinstance(s, bool) and s > 0 for s in pair):
         raise InvalidArgumentError(f"size must be a positive int or (height, width), got {size!r}.")
     return int(pair[0]), int(pair[1])
 
@@ -77,6 +78,8 @@ def _open_image(path: Path) -> Image.Image:
         raise ImageLoadError(f"no file at {path}; check the path (relative paths start at {Path.cwd()}).")
     if path.is_dir():
         raise ImageLoadError(f"{path} is a folder, not an image file; pass the path of one image.")
+    if path.stat().st_size == 0:
+        raise ImageLoadError(f"{path.name} is empty (0 bytes); the file was not saved or copied completely.")
     return _decode(path, path.name)
 
 
@@ -85,31 +88,35 @@ def _decode(source: Path | BinaryIO, name: str) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(source)
-            frames = int(getattr(img, "n_frames", 1))
-            if frames > 1:
-                warnings.warn(f"{name} has {frames} frames; using the first one.", stacklevel=4)
-            img.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            with Image.open(source) as img:
+                frames = int(getattr(img, "n_frames", 1))
+                img.load()
+                oriented = ImageOps.exif_transpose(img)  # a loaded copy: the file can close
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
         raise ImageLoadError(
-            f"{name} is too large to load safely (over {Image.MAX_IMAGE_PIXELS} pixels); "
-            "shrink it with an image editor first."
+            f"{name} is too large to load safely ({err}); shrink it with an image editor first."
         ) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
-        reason = "unknown file format" if isinstance(err, UnidentifiedImageError) else str(err)
+    except Exception as err:  # PIL raises many types (OSError, SyntaxError, struct.error...) for bad files
         raise ImageLoadError(
-            f"{name} is not a readable image ({reason}); use a PNG or JPEG file, and check that it is complete."
+            f"{name} is not a readable image ({err}); use a PNG, JPEG, GIF, BMP, TIFF or WebP file, "
+            "and check that it is complete."
         ) from None
-    return img
+    if frames > 1:
+        warnings.warn(f"{name} has {frames} frames; using the first one.", stacklevel=4)
+    return oriented
 
 
 def _to_array(img: Image.Image, size: int | tuple[int, int] | None) -> np.ndarray:
-    """Apply EXIF orientation, resize if asked, and convert to float32 RGB in [0, 1]."""
-    img = ImageOps.exif_transpose(img)
-    if size is not None:
-        height, width = _size_pair(size)
-        img = img.convert("RGBA" if "A" in img.getbands() else "RGB").resize((width, height), Image.Resampling.BILINEAR)
-    return _to_rgb_float(img)
+    """Convert to float32 RGB in [0, 1], then resize if asked (in float, so 16-bit images keep their range)."""
+    arr = _to_rgb_float(img)
+    if size is None:
+        return arr
+    height, width = _size_pair(size)
+    channels = [
+        Image.fromarray(np.ascontiguousarray(arr[..., c])).resize((width, height), Image.Resampling.BILINEAR)
+        for c in range(3)
+    ]
+    return np.clip(np.stack([np.asarray(c) for c in channels], axis=-1), 0.0, 1.0).astype(np.float32)
 
 
 def load_image(path: str | PathLike[str], size: int | tuple[int, int] | None = None) -> np.ndarray:
@@ -124,6 +131,12 @@ def load_image(path: str | PathLike[str], size: int | tuple[int, int] | None = N
     Returns:
         An array of shape (H, W, 3), dtype float32, values in [0, 1].
     """
+    if isinstance(path, np.ndarray):
+        raise InvalidTypeError(
+            "load_image takes a file path, but got an array: it already is an image, so use it as is."
+        )
+    if not isinstance(path, str | PathLike):
+        raise InvalidTypeError(f"load_image takes a file path (str or pathlib.Path), got {type(path).__name__}.")
     return _to_array(_open_image(Path(path)), size)
 
 

@@ -6,8 +6,10 @@ so epsilon always means "a fraction of the pixel range", whatever the network in
 
 from __future__ import annotations
 
+import difflib
 import json
 import warnings
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from os import PathLike
@@ -49,9 +51,38 @@ def model_info(model: keras.Model) -> ModelInfo:
     info = getattr(model, _INFO_ATTR, None)
     if isinstance(info, ModelInfo):
         return info
+    if not callable(model):
+        raise ModelError(f"expected a Keras model, got {type(model).__name__}; use load_model(name) or wrap_model(m).")
+    _check_single_io(model)
     shape = tuple(model.input_shape[1:]) if hasattr(model, "input_shape") else None
+    if shape is not None and hasattr(model, "output_shape"):
+        _check_shapes(tuple(model.input_shape), tuple(model.output_shape))
+    if _last_layer_is_softmax(model):
+        raise ModelError(
+            "the model ends in softmax (it outputs probabilities), but FGSM needs logits; use "
+            "`fgsm_edu.wrap_model(model)`, which takes the logits before the softmax."
+        )
     num = int(model.output_shape[-1]) if hasattr(model, "output_shape") else 0
     return ModelInfo(getattr(model, "name", "model"), shape or (None, None, None), None, num)
+
+
+def _check_shapes(in_shape: tuple[Any, ...], out_shape: tuple[Any, ...]) -> None:
+    """Refuse models without a batch axis, without image input, or without (N, classes) output."""
+    if len(in_shape) == 3 and in_shape[0] is not None:
+        raise ModelError(
+            f"the model's input shape {in_shape} has no batch axis; build it with keras.Input(shape=(H, W, C)), "
+            "which adds the batch axis (not keras.Input(batch_shape=(H, W, C)))."
+        )
+    if len(in_shape) != 4:
+        raise ModelError(
+            f"the model takes inputs of shape {in_shape}, but fgsm_edu passes image batches (N, H, W, C); "
+            "put a keras.layers.Flatten() or Reshape inside the model so it takes images."
+        )
+    if len(out_shape) != 2:
+        raise ModelError(
+            f"the model outputs shape {out_shape}; FGSM needs one row of class scores per image, (N, classes). "
+            "End the model with Flatten or GlobalAveragePooling2D and a Dense layer."
+        )
 
 
 def _attach(model: keras.Model, info: ModelInfo) -> keras.Model:
@@ -92,8 +123,23 @@ def _load_digits(name: str, weights: Any) -> keras.Model:
     if weights == "default":
         weights = WEIGHTS_DIR / f"{name}.weights.h5"
     if weights is not None:
-        model.load_weights(str(_existing_file(weights)))
+        _load_weights(model, _existing_file(weights))
     return _attach(model, ModelInfo(name, (8, 8, 1), DIGIT_NAMES, 10))
+
+
+def _load_weights(model: keras.Model, path: Path) -> None:
+    """Load a ``.weights.h5`` file into ``model``, explaining a wrong or broken file."""
+    if not str(path).endswith(".h5"):
+        raise ModelError(f"weights file {path} should be a Keras '.weights.h5' file (from model.save_weights).")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # Keras warns (not raises) on mismatched layers
+        try:
+            model.load_weights(str(path))
+        except (ValueError, OSError, KeyError, UserWarning) as err:
+            raise ModelError(
+                f"could not load weights {path} into {model.name}: {str(err).splitlines()[0]} "
+                "The file must come from the same architecture (model.save_weights)."
+            ) from None
 
 
 def _existing_file(path: str | PathLike[str]) -> Path:
@@ -136,8 +182,15 @@ def load_model(name: str, weights: Any = "default") -> keras.Model:
     Returns:
         A Keras model; ``model_info(model)`` gives its class names.
     """
+    if not isinstance(name, str):
+        raise ModelError(
+            f"load_model takes a model name such as 'digits_cnn', got a {type(name).__name__}; "
+            "to use your own Keras model, call fgsm_edu.wrap_model(model)."
+        )
     if name not in KNOWN_MODELS:
-        raise ModelError(f"unknown model {name!r}; known models: {', '.join(KNOWN_MODELS)}.")
+        close = difflib.get_close_matches(name.lower().replace("-", "_"), KNOWN_MODELS, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ModelError(f"unknown model {name!r}; known models: {', '.join(KNOWN_MODELS)}.{hint}")
     if name == "mobilenet_v2":
         return _load_mobilenet_v2(weights)
     if weights == "imagenet":
@@ -254,6 +307,9 @@ def wrap_model(
         A Keras model taking [0, 1] pixels and returning logits.
     """
     _check_single_io(model)
+    declared = tuple(getattr(model, "input_shape", ()) or ())
+    if input_shape is None and len(declared) == 3 and declared[0] is not None:
+        _check_shapes(declared, (None, None))
     shape = tuple(input_shape or getattr(model, "input_shape", (None,))[1:])
     if len(shape) != 3 or any(s is None for s in shape):
         raise ModelError(f"cannot tell the model's image size from {shape}; pass input_shape=(H, W, C).")
@@ -266,11 +322,54 @@ def wrap_model(
         core = _logits_head(model) or keras.Sequential([model, LogProbabilities()])
     out = core(x)
     wrapped = keras.Model(inputs, out, name=name or f"wrapped_{model.name}")
+    _check_shapes((None, *shape), tuple(wrapped.output_shape))
     num = int(wrapped.output_shape[-1])
     names = tuple(class_names) if class_names is not None else None
     if names is not None and len(names) != num:
         raise InvalidArgumentError(f"got {len(names)} class_names for a model with {num} classes.")
     return _attach(wrapped, ModelInfo(wrapped.name, shape, names, num))
+
+
+def load_keras_file(path: str | PathLike[str], **wrap_kwargs: Any) -> keras.Model:
+    """Load your own ``.keras`` model file safely and wrap it for fgsm_edu (notebook 03, "Your own model").
+
+    Keras's ``safe_mode=True`` refuses files that would run Python code (Lambda layers), and the
+    ``.keras`` format holds JSON and weights only: nothing is ever unpickled.
+
+    Args:
+        path: a ``.keras`` file saved with ``model.save("name.keras")``.
+        **wrap_kwargs: passed to ``wrap_model`` (output, preprocess, class_names, input_shape, name).
+
+    Returns:
+        The wrapped model: [0, 1] pixels in, logits out.
+    """
+    file = _keras_file(Path(path))
+    try:
+        model = keras.saving.load_model(file, compile=False, safe_mode=True)
+    except Exception as err:  # Keras raises ValueError, TypeError, OSError... for a bad file
+        lambda_hint = " It contains Python code (a Lambda layer), refused by safe_mode." if "Lambda" in str(err) else ""
+        raise ModelError(
+            f"could not load {file.name} safely: {str(err).splitlines()[0]}{lambda_hint} Re-save the model "
+            "without Lambda layers, or if you wrote the file yourself, load it with keras.saving.load_model(path, "
+            "safe_mode=False) and pass it to wrap_model."
+        ) from None
+    return wrap_model(model, **wrap_kwargs)
+
+
+def _keras_file(path: Path) -> Path:
+    """Check that ``path`` is an existing ``.keras`` zip file; refuse pickles and other formats."""
+    if not path.is_file():
+        raise ModelError(f"no model file at {path}; check the path (relative paths start at {Path.cwd()}).")
+    if path.suffix in (".pkl", ".pickle", ".joblib", ".dill"):
+        raise ModelError(f"{path.name} is a pickle, which can run any code when loaded; save the model as .keras.")
+    if str(path).endswith(".h5"):
+        raise ModelError(
+            f"{path.name} is an HDF5 file; save your model with model.save('name.keras'), or load weights into "
+            "a known architecture with load_model(name, weights=path)."
+        )
+    if path.suffix != ".keras" or not zipfile.is_zipfile(path):
+        raise ModelError(f"{path.name} is not a Keras '.keras' model file; save one with model.save('name.keras').")
+    return path
 
 
 def _as_layer(fn: Callable[[Any], Any]) -> keras.layers.Layer:
