@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from fgsm_edu.errors import ImageLoadError, InvalidArgumentError, InvalidTypeError
 
@@ -97,8 +97,9 @@ def _decode(source: Path | BinaryIO, name: str) -> Image.Image:
             f"{name} is too large to load safely ({err}); shrink it with an image editor first."
         ) from None
     except Exception as err:  # PIL raises many types (OSError, SyntaxError, struct.error...) for bad files
+        reason = "unknown file format" if isinstance(err, UnidentifiedImageError) else str(err)
         raise ImageLoadError(
-            f"{name} is not a readable image ({err}); use a PNG, JPEG, GIF, BMP, TIFF or WebP file, "
+            f"{name} is not a readable image ({reason}); use a PNG, JPEG, GIF, BMP, TIFF or WebP file, "
             "and check that it is complete."
         ) from None
     if frames > 1:
