@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 
 from fgsm_edu.attacks import Sweep, bim, fgsm, fgsm_sweep, pgd  # noqa: E402
 from fgsm_edu.data import DigitsData, labrador_image, load_digits_data, load_image, resize, sample_image  # noqa: E402
+from fgsm_edu.environment import check_environment  # noqa: E402
 from fgsm_edu.errors import (  # noqa: E402
     DownloadError,
     FgsmEduError,
@@ -30,10 +31,12 @@ from fgsm_edu.errors import (  # noqa: E402
 )
 from fgsm_edu.gradients import input_gradient  # noqa: E402
 from fgsm_edu.i18n import get_language, set_language  # noqa: E402
+from fgsm_edu.lessons import LessonSetup, lesson_model_and_image  # noqa: E402
 from fgsm_edu.models import KNOWN_MODELS, Prediction, load_model, model_info, predict, wrap_model  # noqa: E402
 
 __all__ = [
     "KNOWN_MODELS",
+    "LessonSetup",
     "DigitsData",
     "DownloadError",
     "FgsmEduError",
@@ -45,11 +48,13 @@ __all__ = [
     "Sweep",
     "__version__",
     "bim",
+    "check_environment",
     "fgsm",
     "fgsm_sweep",
     "get_language",
     "input_gradient",
     "labrador_image",
+    "lesson_model_and_image",
     "load_digits_data",
     "load_image",
     "load_model",

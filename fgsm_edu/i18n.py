@@ -35,6 +35,29 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "expected an array of shape {expected}, got shape {got}",
         "ja": "形状 {expected} の配列が必要ですが、形状 {got} でした",
     },
+    # lessons.py (lesson 01's model and image)
+    "lesson_imagenet": {
+        "en": "MobileNetV2 with ImageNet weights; the Labrador retriever photo "
+        "(Mirko, Wikimedia Commons, CC BY-SA 3.0).",
+        "ja": "ImageNet で学習した MobileNetV2 と、ラブラドール・レトリバーの写真"
+        "（Mirko, Wikimedia Commons, CC BY-SA 3.0）を使います。",
+    },
+    "lesson_offline": {
+        "en": "The ImageNet weights could not be downloaded (offline?). The lesson continues with the "
+        "bundled digits CNN and a test digit: every step below works the same way.",
+        "ja": "ImageNet の重みをダウンロードできませんでした（オフライン？）。同梱の数字 CNN とテスト用の"
+        "数字画像でレッスンを続けます。以下の手順はすべて同じように動きます。",
+    },
+    "lesson_random": {
+        "en": "MobileNetV2 with random weights (WEIGHTS = None) and an offline photo: "
+        "the class names mean nothing, the mechanics are exactly the same.",
+        "ja": "ランダムな重みの MobileNetV2（WEIGHTS = None）とオフラインの写真を使います。"
+        "クラス名に意味はありませんが、仕組みはまったく同じです。",
+    },
+    "lesson_digits": {
+        "en": "The bundled digits CNN and a test digit.",
+        "ja": "同梱の数字 CNN とテスト用の数字画像を使います。",
+    },
     # exercises.py, lesson 01
     "ex_pert_raw": {"en": "these are the raw gradient values.", "ja": "これは勾配の値そのものです。"},
     "ex_pert_raw_hint": {
