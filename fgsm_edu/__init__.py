@@ -29,6 +29,7 @@ from fgsm_edu.errors import (  # noqa: E402
     InvalidTypeError,
     ModelError,
 )
+from fgsm_edu.evaluation import Fooled, evaluate, most_confidently_fooled  # noqa: E402
 from fgsm_edu.gradients import input_gradient  # noqa: E402
 from fgsm_edu.i18n import get_language, set_language  # noqa: E402
 from fgsm_edu.lessons import LessonSetup, lesson_model_and_image  # noqa: E402
@@ -40,6 +41,7 @@ __all__ = [
     "DigitsData",
     "DownloadError",
     "FgsmEduError",
+    "Fooled",
     "ImageLoadError",
     "InvalidArgumentError",
     "InvalidTypeError",
@@ -49,6 +51,7 @@ __all__ = [
     "__version__",
     "bim",
     "check_environment",
+    "evaluate",
     "fgsm",
     "fgsm_sweep",
     "get_language",
@@ -59,6 +62,7 @@ __all__ = [
     "load_image",
     "load_model",
     "model_info",
+    "most_confidently_fooled",
     "pgd",
     "predict",
     "resize",

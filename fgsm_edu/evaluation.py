@@ -1,0 +1,330 @@
+"""Accuracy and confidence over a whole dataset, for many epsilons at once (notebook 03).
+
+Explained in notebook 03, "Accuracy vs epsilon". For FGSM each batch costs one gradient and
+one batched forward pass of all its K x N adversarial images (the machinery of ``fgsm_sweep``);
+only per-epsilon sums leave the graph, so memory stays flat however large the dataset is.
+Any ``tf.distribute.Strategy`` spreads each batch over its replicas and sums the results.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+from fgsm_edu._compile import compiled
+from fgsm_edu.attacks import _pgd_step_graph, _run_fgsm, _sweep_graph, pgd, project
+from fgsm_edu.checks import as_image_batch, check_clip, check_eps, check_epsilons, check_labels, check_norm
+from fgsm_edu.errors import InvalidArgumentError, InvalidTypeError
+from fgsm_edu.models import logits, model_info, softmax
+
+ATTACKS = ("fgsm", "pgd", "bim")
+_KWARGS = {
+    "fgsm": {"norm", "clip"},
+    "pgd": {"norm", "clip", "steps", "step_size", "random_start", "seed"},
+    "bim": {"norm", "clip", "steps", "step_size"},
+}
+Record = dict[str, Any]
+
+
+def _fgsm_sums(
+    model: Any, x: tf.Tensor, y: tf.Tensor, epsilons: tf.Tensor, clip: tf.Tensor, norm: float
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """Per-epsilon (correct count, summed top-1 confidence) of one batch: one gradient, one forward pass."""
+    _, probs, _, _ = _sweep_graph(model, x, y, epsilons, clip, 1.0, norm)
+    return _sums(probs, y)
+
+
+def _sums(probs: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Reduce (K, N, classes) probabilities to per-epsilon correct counts and confidence sums."""
+    correct = tf.equal(tf.argmax(probs, -1, output_type=tf.int32), y[None])
+    return tf.reduce_sum(tf.cast(correct, tf.float32), 1), tf.reduce_sum(tf.reduce_max(probs, -1), 1)
+
+
+def _pgd_sums(
+    model: Any,
+    x: tf.Tensor,
+    y: tf.Tensor,
+    noise: tf.Tensor,
+    epsilons: tf.Tensor,
+    alphas: tf.Tensor,
+    clip: tf.Tensor,
+    norm: float,
+    steps: int,
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """PGD/BIM for all K epsilons at once (the batch tiled K times), then the same sums as FGSM."""
+    k, n = tf.shape(epsilons)[0], tf.shape(x)[0]
+    tiled = tf.reshape(tf.tile(x[None], [k, 1, 1, 1, 1]), tf.concat([[-1], tf.shape(x)[1:]], 0))
+    eps = tf.reshape(tf.repeat(epsilons, n), [-1, 1, 1, 1])
+    alpha = tf.reshape(tf.repeat(alphas, n), [-1, 1, 1, 1])
+    labels = tf.tile(y, [k])
+    start = tf.reshape(noise[None] * tf.reshape(epsilons, [-1, 1, 1, 1, 1]), tf.shape(tiled))
+    adv = tf.clip_by_value(tiled + project(start, eps, norm), clip[0], clip[1])
+    (adv,) = tf.while_loop(
+        lambda _: True,
+        lambda a: (_pgd_step_graph(model, tiled, a, labels, eps, alpha, clip, 1.0, norm),),
+        (adv,),
+        maximum_iterations=steps,
+    )
+    probs = tf.reshape(tf.nn.softmax(model(adv, training=False)), [k, n, -1])
+    return _sums(probs, y)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A checked evaluation: the graph function and the constant arguments that follow (x, y)."""
+
+    fn: Callable[..., tuple[tf.Tensor, tf.Tensor]]
+    consts: tuple[Any, ...]
+    statics: tuple[Any, ...]
+    needs_noise: bool
+    seed: int | None
+
+
+def _plan(attack: str, epsilons: np.ndarray, kwargs: dict[str, Any]) -> _Plan:
+    """Check the attack name and its keyword arguments; build the per-batch graph call."""
+    if attack not in ATTACKS:
+        raise InvalidArgumentError(f"attack must be one of {', '.join(ATTACKS)}, got {attack!r}.")
+    unknown = sorted(set(kwargs) - _KWARGS[attack])
+    if unknown:
+        allowed = ", ".join(sorted(_KWARGS[attack]))
+        raise InvalidArgumentError(f"attack={attack!r} takes no argument {', '.join(unknown)}; it accepts {allowed}.")
+    norm = check_norm(kwargs.get("norm", np.inf))
+    clip = tf.constant(check_clip(kwargs.get("clip", (0.0, 1.0))), tf.float32)
+    if attack == "fgsm":
+        return _Plan(_fgsm_sums, (tf.constant(epsilons), clip), (norm,), False, None)
+    if norm == 1:
+        raise InvalidArgumentError(f"attack={attack!r} supports norm=np.inf or 2 (no L1 projection).")
+    steps = kwargs.get("steps", 10)
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise InvalidArgumentError(f"steps must be a positive int, got {steps!r}.")
+    size = kwargs.get("step_size")
+    alphas = epsilons * 2.5 / steps if size is None else np.full_like(epsilons, check_eps(size, "step_size"))
+    random_start = attack == "pgd" and kwargs.get("random_start", True)
+    consts = (tf.constant(epsilons), tf.constant(alphas, tf.float32), clip)
+    return _Plan(_pgd_sums, consts, (norm, steps), bool(random_start), kwargs.get("seed"))
+
+
+def _array_batches(x: Any, y: Any, batch_size: int) -> tuple[Iterator[tuple[Any, Any]], int | None]:
+    """Slice (x, y) arrays into batches, lazily."""
+    x_arr, y_arr = np.asarray(x), np.asarray(y)
+    if len(x_arr) != len(y_arr):
+        raise InvalidArgumentError(f"data has {len(x_arr)} images but {len(y_arr)} labels; pass one label per image.")
+    starts = range(0, len(x_arr), batch_size)
+    return ((x_arr[i : i + batch_size], y_arr[i : i + batch_size]) for i in starts), len(starts)
+
+
+def _dataset_batches(data: tf.data.Dataset) -> tuple[Iterator[tuple[Any, Any]], int | None]:
+    """Iterate a tf.data.Dataset of (x, y) batches as numpy pairs."""
+    spec = data.element_spec
+    if not (isinstance(spec, tuple) and len(spec) == 2):
+        raise InvalidArgumentError(f"the dataset must yield (x, y) batches, got elements {spec}; use .map(...) first.")
+    total = int(data.cardinality())
+    return data.as_numpy_iterator(), (total if total >= 0 else None)
+
+
+def batches(data: Any, batch_size: int = 256) -> tuple[Iterator[tuple[Any, Any]], int | None]:
+    """Turn evaluation data into an iterator of (x, y) batches and their number, if known.
+
+    Args:
+        data: an (x, y) pair of arrays, a DigitsData (its test split), or a tf.data.Dataset of (x, y) batches.
+        batch_size: images per batch for arrays (a Dataset keeps its own batches).
+
+    Returns:
+        (iterator of (x, y) numpy batches, number of batches or None).
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise InvalidArgumentError(f"batch_size must be a positive int, got {batch_size!r}.")
+    if isinstance(data, tf.data.Dataset):
+        return _dataset_batches(data)
+    if hasattr(data, "x_test") and hasattr(data, "y_test"):
+        return _array_batches(data.x_test, data.y_test, batch_size)
+    if isinstance(data, tuple | list) and len(data) == 2:
+        return _array_batches(data[0], data[1], batch_size)
+    raise InvalidTypeError(
+        f"data must be an (x, y) pair of arrays or a tf.data.Dataset of (x, y) batches, got {type(data).__name__}."
+    )
+
+
+_DISTRIBUTED: weakref.WeakKeyDictionary[Any, dict[Any, Any]] = weakref.WeakKeyDictionary()
+
+
+def _distributed_step(strategy: tf.distribute.Strategy, model: Any, plan: _Plan) -> Callable[..., Any]:
+    """``plan.fn`` on every replica of ``strategy``, sums reduced; compiled once per model, strategy and plan."""
+    per_strategy = _DISTRIBUTED.setdefault(strategy, {})
+    key = (id(model), plan.fn, plan.statics)
+    if key not in per_strategy:
+
+        def replica(*args: Any) -> tuple[tf.Tensor, tf.Tensor]:
+            return plan.fn(model, *args, *plan.statics)
+
+        def step(*args: Any) -> tuple[tf.Tensor, ...]:
+            per_replica = strategy.run(replica, args=args)
+            return tuple(strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None) for v in per_replica)
+
+        per_strategy[key] = (tf.function(step, reduce_retracing=True), model)  # keeps id(model) valid
+    return per_strategy[key][0]
+
+
+def _shard(strategy: tf.distribute.Strategy, array: np.ndarray) -> Any:
+    """Split one numpy batch into one slice per replica (the last ones may be shorter or empty)."""
+    parts = np.array_split(array, strategy.num_replicas_in_sync)
+    return strategy.experimental_distribute_values_from_function(
+        lambda ctx: tf.constant(parts[ctx.replica_id_in_sync_group])
+    )
+
+
+def _run_batch(model: Any, plan: _Plan, parts: tuple[np.ndarray, ...], strategy: Any) -> tuple[Any, Any]:
+    """Run one checked batch (x, y[, noise]) on one device, or spread over a strategy's replicas."""
+    if strategy is None:
+        return compiled(model, plan.fn)(*(tf.constant(p) for p in parts), *plan.consts, *plan.statics)
+    step = _distributed_step(strategy, model, plan)
+    return step(*(_shard(strategy, p) for p in parts), *plan.consts)
+
+
+def evaluate(
+    model: Any,
+    data: Any,
+    epsilons: Any = (0.0, 0.01, 0.02, 0.05, 0.1),
+    *,
+    attack: str = "fgsm",
+    batch_size: int = 256,
+    strategy: tf.distribute.Strategy | None = None,
+    progress: bool = True,
+    **attack_kwargs: Any,
+) -> list[Record]:
+    """Accuracy and mean confidence under attack, one record per epsilon (notebook 03, "Accuracy vs epsilon").
+
+    Args:
+        model: a model taking [0, 1] pixels and returning logits.
+        data: an (x, y) pair of arrays, or a tf.data.Dataset yielding (x, y) batches.
+        epsilons: the epsilons to evaluate (sorted, de-duplicated); 0 gives the clean accuracy.
+        attack: "fgsm" (one gradient per batch serves every epsilon), "pgd" or "bim".
+        batch_size: images per batch for arrays; lower it for large models (K x batch images per pass).
+        strategy: any tf.distribute.Strategy (for example MirroredStrategy) to spread batches over devices.
+        progress: show a tqdm progress bar over batches.
+        **attack_kwargs: norm, clip (all attacks); steps, step_size (pgd, bim); random_start, seed (pgd).
+
+    Returns:
+        A list of dicts with keys eps, accuracy, mean_confidence (of the predicted class) and n;
+        ``pandas.DataFrame(records)`` shows it as a table.
+    """
+    eps = check_epsilons(epsilons)
+    shown = sorted({check_eps(e, name="each epsilon") for e in np.ravel(np.asarray(epsilons, dtype=object))})
+    plan = _plan(attack, eps, attack_kwargs)
+    info, rng = model_info(model), np.random.default_rng(plan.seed)
+    iterator, total = batches(data, batch_size)
+    correct, confidence, n = np.zeros(len(eps)), np.zeros(len(eps)), 0
+    for x_raw, y_raw in tqdm(iterator, total=total, desc=f"{attack.upper()} evaluation", disable=not progress):
+        x, _ = as_image_batch(x_raw, info.input_shape)
+        y = check_labels(y_raw, len(x), info.num_classes or None)
+        if len(x) == 0:
+            continue
+        parts: tuple[np.ndarray, ...] = (x, y)
+        if plan.fn is _pgd_sums:
+            noise = rng.uniform(-1.0, 1.0, x.shape) if plan.needs_noise else np.zeros(x.shape)
+            parts = (x, y, noise.astype(np.float32))
+        sums = _run_batch(model, plan, parts, strategy)
+        correct += np.asarray(sums[0], np.float64)
+        confidence += np.asarray(sums[1], np.float64)
+        n += len(x)
+    if n == 0:
+        raise InvalidArgumentError("data holds no images; pass at least one (image, label) pair.")
+    return [
+        {"eps": e, "accuracy": float(c / n), "mean_confidence": float(p / n), "n": n}
+        for e, c, p in zip(shown, correct, confidence, strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class Fooled:
+    """The adversarial images a model got wrong most confidently (notebook 03, "Most confidently fooled").
+
+    Arrays have one row per image, most confident first.
+    """
+
+    indices: np.ndarray  # (k,) positions in the dataset
+    images: np.ndarray  # (k, H, W, C) adversarial images
+    labels: np.ndarray  # (k,) true labels
+    predicted: np.ndarray  # (k,) the model's (wrong) prediction on the adversarial image
+    confidence: np.ndarray  # (k,) the probability of that prediction
+    originals: np.ndarray | None = None  # (k, H, W, C) the clean images
+    eps: float | None = None  # the epsilon used
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+def _adversarial(model: Any, x: np.ndarray, y: np.ndarray, eps: float, attack: str, kwargs: dict[str, Any]) -> Any:
+    """Adversarial images and the clean predictions of one batch."""
+    if attack == "fgsm":
+        adv, clean_logits, _ = _run_fgsm(model, x, y, eps, targeted=False, **{"norm": np.inf, "clip": (0, 1), **kwargs})
+        return adv, clean_logits.argmax(-1)
+    options: dict[str, Any] = {"random_start": False} if attack == "bim" else {}
+    adv = pgd(model, x, y, eps, **options, **kwargs)
+    return adv, logits(model, x).argmax(-1)
+
+
+def most_confidently_fooled(
+    model: Any,
+    x: Any,
+    y: Any,
+    eps: float,
+    k: int = 8,
+    attack: str = "fgsm",
+    batch_size: int = 256,
+    **attack_kwargs: Any,
+) -> Fooled:
+    """The k images the model classified correctly but, once attacked, gets wrong most confidently (notebook 03).
+
+    Args:
+        model: a model taking [0, 1] pixels and returning logits.
+        x: the images (N, H, W, C), float32 in [0, 1].
+        y: their true labels (N,).
+        eps: the attack's epsilon.
+        k: how many to return (fewer if fewer are fooled).
+        attack: "fgsm", "pgd" or "bim".
+        batch_size: images per batch.
+        **attack_kwargs: passed to the attack (as in ``evaluate``).
+
+    Returns:
+        A Fooled with indices, adversarial images, labels, predictions and confidences, most confident first.
+    """
+    eps = check_eps(eps)
+    _plan(attack, np.asarray([eps], np.float32), attack_kwargs)
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise InvalidArgumentError(f"k must be a positive int, got {k!r}.")
+    info = model_info(model)
+    iterator, _ = batches((x, y), batch_size)
+    best: list[tuple[float, int, np.ndarray, int, int, np.ndarray]] = []
+    start = 0
+    for x_raw, y_raw in iterator:
+        xb, _ = as_image_batch(x_raw, info.input_shape)
+        yb = check_labels(y_raw, len(xb), info.num_classes or None)
+        adv, clean_pred = _adversarial(model, xb, yb, eps, attack, attack_kwargs)
+        probs = softmax(logits(model, adv))
+        pred, conf = probs.argmax(-1), probs.max(-1)
+        for i in np.flatnonzero((clean_pred == yb) & (pred != yb)):
+            best.append((float(conf[i]), start + int(i), adv[i], int(yb[i]), int(pred[i]), xb[i]))
+        best = sorted(best, key=lambda t: (-t[0], t[1]))[:k]
+        start += len(xb)
+    return _as_fooled(best, info.input_shape, eps)
+
+
+def _as_fooled(best: list[tuple[float, int, np.ndarray, int, int, np.ndarray]], shape: Any, eps: float) -> Fooled:
+    """Pack the kept candidates into a Fooled (empty arrays when nothing was fooled)."""
+    empty = np.zeros((0, *[s or 0 for s in shape]), np.float32)
+    return Fooled(
+        indices=np.asarray([b[1] for b in best], np.int64),
+        images=np.stack([b[2] for b in best]) if best else empty,
+        labels=np.asarray([b[3] for b in best], np.int32),
+        predicted=np.asarray([b[4] for b in best], np.int32),
+        confidence=np.asarray([b[0] for b in best], np.float32),
+        originals=np.stack([b[5] for b in best]) if best else empty,
+        eps=eps,
+    )
