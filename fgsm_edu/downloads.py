@@ -12,13 +12,14 @@ Environment variables:
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from fgsm_edu.errors import DownloadError
+from fgsm_edu.errors import DownloadError, InvalidArgumentError
 
 DEFAULT_TIMEOUT_S = 10.0
 _CHUNK = 1 << 20
@@ -79,6 +80,11 @@ def source_url(asset: Asset) -> str:
         The URL.
     """
     base = os.environ.get("FGSM_EDU_DOWNLOAD_BASE")
+    if base and not base.startswith(("http://", "https://", "file://")):
+        raise DownloadError(
+            f"FGSM_EDU_DOWNLOAD_BASE={base!r} is not a URL; set it to a mirror such as 'https://example.org/fgsm' "
+            "(http://, https:// or file://), or unset it to use the official URLs."
+        )
     return f"{base.rstrip('/')}/{asset.filename}" if base else asset.url
 
 
@@ -99,12 +105,17 @@ def file_checksum(path: Path, algorithm: str) -> str:
     return digest.hexdigest()
 
 
+def _record(path: Path) -> Path:
+    """Where the trust-on-first-use sha256 of an unpinned file is kept: beside it, ``<name>.sha256``."""
+    return path.with_name(path.name + ".sha256")
+
+
 def _expected(asset: Asset, path: Path) -> tuple[str, str] | None:
     """Return (algorithm, hex digest) the file must match, or None if nothing is known yet."""
     if asset.checksum:
         return ("md5" if len(asset.checksum) == 32 else "sha256", asset.checksum.lower())
-    record = path.with_name(path.name + ".sha256")
-    return ("sha256", record.read_text().strip()) if record.exists() else None
+    record = _record(path)
+    return ("sha256", record.read_text().strip().lower()) if record.is_file() else None
 
 
 def _is_valid(asset: Asset, path: Path) -> bool:
@@ -118,6 +129,9 @@ def _is_valid(asset: Asset, path: Path) -> bool:
 def fetch(asset: Asset, *, timeout: float = DEFAULT_TIMEOUT_S) -> Path:
     """Return the cached, verified local copy of ``asset``, downloading it if needed.
 
+    A file without a pinned checksum is trusted on first use: its sha256 is recorded beside it
+    (``<name>.sha256``) and every later use, and every later download, must match that record.
+
     Args:
         asset: the remote file.
         timeout: seconds to wait for the server before giving up (never hangs).
@@ -125,22 +139,41 @@ def fetch(asset: Asset, *, timeout: float = DEFAULT_TIMEOUT_S) -> Path:
     Returns:
         The path of the verified file in the cache.
     """
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < float("inf"):
+        raise InvalidArgumentError(f"timeout must be a positive number of seconds, got {timeout!r}.")
     path = cache_dir() / asset.filename
     if _is_valid(asset, path):
+        _record_first_use(asset, path)  # a file placed by hand is trusted from now on
         return path
-    path.unlink(missing_ok=True)  # a corrupted cached copy is fetched again
-    path.parent.mkdir(parents=True, exist_ok=True)
     url = source_url(asset)
     part = path.with_name(path.name + f".part{os.getpid()}")
+    _prepare_cache(path)
     try:
         _download(url, part, timeout)
         _verify_download(asset, part, url)
         os.replace(part, path)
+        _record_first_use(asset, path)
     finally:
         part.unlink(missing_ok=True)
-    if not asset.checksum:
-        path.with_name(path.name + ".sha256").write_text(file_checksum(path, "sha256") + "\n")
     return path
+
+
+def _prepare_cache(path: Path) -> None:
+    """Create the cache folder and drop a corrupted cached copy, or explain why that is impossible."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)  # a corrupted cached copy is fetched again
+    except OSError as err:
+        raise DownloadError(
+            f"cannot use the download cache {path.parent} ({err.strerror or err}); "
+            "set FGSM_EDU_CACHE_DIR to a folder you can write to."
+        ) from None
+
+
+def _record_first_use(asset: Asset, path: Path) -> None:
+    """For an unpinned asset, record the sha256 of the file first trusted (once)."""
+    if not asset.checksum and not _record(path).is_file():
+        _record(path).write_text(file_checksum(path, "sha256") + "\n")
 
 
 def _download(url: str, dest: Path, timeout: float) -> None:
@@ -154,22 +187,25 @@ def _download(url: str, dest: Path, timeout: float) -> None:
                 written += len(chunk)
         if expected_size is not None and written != int(expected_size):
             raise DownloadError(f"download of {url} stopped after {written} of {expected_size} bytes; try again.")
-    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as err:
+    except (OSError, http.client.HTTPException, ValueError) as err:  # URLError, timeouts, bad headers
         if isinstance(err, DownloadError):
             raise
         raise DownloadError(_offline_message(url, dest, err)) from None
 
 
 def _verify_download(asset: Asset, part: Path, url: str) -> None:
-    """Refuse a downloaded file whose checksum differs from the pinned one."""
-    expected = _expected(asset, cache_dir() / asset.filename)
-    if asset.checksum and expected is not None:
-        got = file_checksum(part, expected[0])
-        if got != expected[1]:
-            raise DownloadError(
-                f"{asset.filename} from {url} has {expected[0]} {got}, expected {expected[1]}; the file was "
-                "corrupted on the way or changed on the server, so it was not kept. Try again, or check the mirror."
-            )
+    """Refuse a downloaded file whose checksum differs from the pinned (or first-use recorded) one."""
+    path = cache_dir() / asset.filename
+    expected = _expected(asset, path)
+    if expected is None:
+        return
+    got = file_checksum(part, expected[0])
+    if got != expected[1]:
+        fix = "" if asset.checksum else f" If the file really changed on the server, delete {_record(path)}."
+        raise DownloadError(
+            f"{asset.filename} from {url} has {expected[0]} {got}, expected {expected[1]}; the file was "
+            f"corrupted on the way or changed on the server, so it was not kept. Try again, or check the mirror.{fix}"
+        )
 
 
 def _offline_message(url: str, dest: Path, err: BaseException) -> str:
