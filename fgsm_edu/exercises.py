@@ -232,3 +232,82 @@ def check_flip_eps(answer: Any, model: Any, image: Any, label: Any = None) -> Fe
     if smallest is not None and eps > smallest + 0.002:
         return wrong("ex_flip_too_big", "ex_flip_hint", eps=eps)
     return right("ex_flip_right", eps=eps, label=clean.label, new=adv.label)
+
+
+# --- Lesson 02 ---------------------------------------------------------------------------
+
+
+def dense_weights(model: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The kernel W (inputs, classes) and bias b of a linear model's one Dense layer (notebook 02).
+
+    Args:
+        model: a model with exactly one Dense layer, such as ``load_model("digits_linear")``.
+
+    Returns:
+        (W, b) as numpy arrays.
+    """
+    import keras
+
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    if len(dense) != 1:
+        raise ValueError(f"expected a linear model with one Dense layer, found {len(dense)}.")
+    kernel, bias = dense[0].get_weights()
+    return kernel, bias
+
+
+@checker
+def check_linear_change(answer: Any, model: Any, eps: float, true_class: int, other_class: int) -> Feedback:
+    """Check the predicted change eps * ||w_c - w_y||_1 of the logit difference z_c - z_y (notebook 02).
+
+    Args:
+        answer: the learner's number.
+        model: the linear model.
+        eps: the step size.
+        true_class: y.
+        other_class: c.
+
+    Returns:
+        Feedback.
+    """
+    kernel, _ = dense_weights(model)
+    diff = kernel[:, other_class] - kernel[:, true_class]
+    value, l1 = as_number(answer), float(np.abs(diff).sum())
+    if np.isclose(value, eps * l1, rtol=1e-3):
+        return right()
+    mistakes = {
+        "ex_lin_no_eps": l1,
+        "ex_lin_l2": eps * float(np.sqrt(np.square(diff).sum())),
+        "ex_lin_no_abs": eps * float(diff.sum()),
+        "ex_lin_one_class": eps * float(np.abs(kernel[:, other_class]).sum()),
+        "ex_lin_negative": -eps * l1,
+    }
+    for reason, mistaken in mistakes.items():
+        if np.isclose(value, mistaken, rtol=1e-3):
+            return wrong(reason, "ex_lin_hint", answer=value)
+    return wrong("ex_lin_off", "ex_lin_hint", answer=value)
+
+
+@checker
+def check_linear_flip_eps(answer: Any, model: Any, image: Any, true_class: int, other_class: int) -> Feedback:
+    """Check the eps at which eps * ||w_c - w_y||_1 closes the logit gap z_y - z_c (notebook 02).
+
+    Args:
+        answer: the learner's eps.
+        model: the linear model.
+        image: the clean image.
+        true_class: y.
+        other_class: c.
+
+    Returns:
+        Feedback.
+    """
+    kernel, bias = dense_weights(model)
+    z = np.ravel(np.asarray(image, np.float64)) @ kernel + bias
+    gap = float(z[true_class] - z[other_class])
+    l1 = float(np.abs(kernel[:, other_class] - kernel[:, true_class]).sum())
+    value = as_number(answer)
+    if np.isclose(value, gap / l1, rtol=1e-2):
+        return right()
+    if np.isclose(value, l1 / gap, rtol=1e-2):
+        return wrong("ex_lin_flip_inverted", "ex_lin_flip_hint", gap=gap, change=value * l1)
+    return wrong("ex_lin_flip_off", "ex_lin_flip_hint", eps=value, gap=gap, change=value * l1)

@@ -35,6 +35,51 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "expected an array of shape {expected}, got shape {got}",
         "ja": "形状 {expected} の配列が必要ですが、形状 {got} でした",
     },
+    # exercises.py, lesson 02
+    "ex_lin_no_eps": {
+        "en": "{answer:.4g} is ||w_c - w_y||_1 alone: the step size is missing.",
+        "ja": "{answer:.4g} は ||w_c - w_y||_1 だけです。ステップの大きさ eps が抜けています。",
+    },
+    "ex_lin_l2": {
+        "en": "{answer:.4g} uses the L2 norm (square root of the sum of squares).",
+        "ja": "{answer:.4g} は L2 ノルム（二乗和の平方根）を使っています。",
+    },
+    "ex_lin_no_abs": {
+        "en": "{answer:.4g} sums the weight differences without their absolute values.",
+        "ja": "{answer:.4g} は重みの差を絶対値を取らずに足しています。",
+    },
+    "ex_lin_one_class": {
+        "en": "{answer:.4g} uses the weights of one class only.",
+        "ja": "{answer:.4g} は1つのクラスの重みだけを使っています。",
+    },
+    "ex_lin_negative": {
+        "en": "{answer:.4g} has the wrong sign: the attack increases z_c - z_y.",
+        "ja": "{answer:.4g} は符号が逆です。攻撃は z_c - z_y を増やします。",
+    },
+    "ex_lin_off": {
+        "en": "{answer:.4g} is not eps * ||w_c - w_y||_1.",
+        "ja": "{answer:.4g} は eps * ||w_c - w_y||_1 ではありません。",
+    },
+    "ex_lin_hint": {
+        "en": "Each pixel moves by eps in the direction of sign(w_c - w_y), so z_c - z_y grows by eps times "
+        "the sum of |w_c - w_y| over all pixels: eps * np.abs(W[:, c] - W[:, y]).sum().",
+        "ja": "各画素が sign(w_c - w_y) の向きに eps だけ動くので、z_c - z_y は eps × (全画素の |w_c - w_y| の和) "
+        "だけ増えます：eps * np.abs(W[:, c] - W[:, y]).sum()。",
+    },
+    "ex_lin_flip_inverted": {
+        "en": "this is ||w_c - w_y||_1 / gap, upside down.",
+        "ja": "これは ||w_c - w_y||_1 / 差 で、分子と分母が逆です。",
+    },
+    "ex_lin_flip_off": {
+        "en": "at eps = {eps:.4g} the change eps * ||w_c - w_y||_1 is {change:.3f}, "
+        "but the gap z_y - z_c is {gap:.3f}.",
+        "ja": "eps = {eps:.4g} では変化 eps * ||w_c - w_y||_1 は {change:.3f} ですが、差 z_y - z_c は {gap:.3f} です。",
+    },
+    "ex_lin_flip_hint": {
+        "en": "The label flips when the change equals the gap: solve eps * ||w_c - w_y||_1 = z_y - z_c for eps.",
+        "ja": "変化が差に等しくなるとラベルが変わります。"
+        "eps * ||w_c - w_y||_1 = z_y - z_c を eps について解きましょう。",
+    },
     # lessons.py (lesson 01's model and image)
     "lesson_imagenet": {
         "en": "MobileNetV2 with ImageNet weights; the Labrador retriever photo "

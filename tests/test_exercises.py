@@ -106,3 +106,54 @@ def test_check_environment_raises_with_the_fix(monkeypatch):
     lines = str(info.value).splitlines()
     assert lines[0].startswith("tensorflow is not installed") and "pip install" in lines[0]
     assert lines[1].startswith("keras 2.15.0 is too old") and "restart the kernel" in lines[-1]
+
+
+@pytest.fixture(scope="module")
+def linear_case(digits, digits_linear):
+    """A test digit, its class y and the runner-up class c of the linear model."""
+    image, y = digits.x_test[0], int(digits.y_test[0])
+    z = fe.models.logits(digits_linear, image[None])[0]
+    z[y] = -np.inf
+    return image, y, int(np.argmax(z))
+
+
+def test_linear_change_solution_matches_the_measured_change(digits_linear, linear_case):
+    image, y, c = linear_case
+    kernel, _ = ex.dense_weights(digits_linear)
+    eps, d = 0.1, kernel[:, c] - kernel[:, y]
+    predicted = eps * np.abs(d).sum()
+    moved = fe.models.logits(digits_linear, (image + eps * np.sign(d).reshape(image.shape))[None])[0]
+    clean = fe.models.logits(digits_linear, image[None])[0]
+    np.testing.assert_allclose((moved[c] - moved[y]) - (clean[c] - clean[y]), predicted, rtol=1e-4)
+    assert ex.check_linear_change(predicted, digits_linear, eps, y, c).correct
+
+
+def test_linear_change_mistakes(digits_linear, linear_case):
+    _, y, c = linear_case
+    kernel, _ = ex.dense_weights(digits_linear)
+    eps, d = 0.1, kernel[:, c] - kernel[:, y]
+    check = ex.check_linear_change
+    assert_rejected(check(np.abs(d).sum(), digits_linear, eps, y, c), "step size")
+    assert_rejected(check(eps * np.linalg.norm(d), digits_linear, eps, y, c), "L2")
+    assert_rejected(check(eps * d.sum(), digits_linear, eps, y, c), "absolute")
+    assert_rejected(check(-eps * np.abs(d).sum(), digits_linear, eps, y, c), "sign")
+    assert_rejected(check(1.0, digits_linear, eps, y, c), "np.abs(W[:, c] - W[:, y]).sum()")
+
+
+def test_linear_flip_eps_solution_flips_the_label(digits_linear, linear_case):
+    image, y, c = linear_case
+    kernel, bias = ex.dense_weights(digits_linear)
+    z = image.reshape(-1) @ kernel + bias
+    d = kernel[:, c] - kernel[:, y]
+    eps = (z[y] - z[c]) / np.abs(d).sum()
+    assert ex.check_linear_flip_eps(eps, digits_linear, image, y, c).correct
+    past = fe.models.logits(digits_linear, (image + 1.01 * eps * np.sign(d).reshape(image.shape))[None])[0]
+    assert past[c] > past[y]
+    assert_rejected(ex.check_linear_flip_eps(1 / eps, digits_linear, image, y, c), "upside down")
+    assert_rejected(ex.check_linear_flip_eps(eps / 2, digits_linear, image, y, c), "gap")
+    assert_rejected(ex.check_linear_flip_eps(None, digits_linear, image, y, c), "no answer")
+
+
+def test_dense_weights_refuses_a_non_linear_model(digits_cnn):
+    feedback = ex.check_linear_change(0.1, digits_cnn, 0.1, 0, 1)
+    assert_rejected(feedback, "one Dense layer")
