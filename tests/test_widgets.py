@@ -1,0 +1,272 @@
+"""The widgets, driven from Python: set ``.value`` on the controls and read what they show."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import fgsm_edu
+from fgsm_edu import i18n, widgets
+
+EPSILONS = (0.0, 0.05, 0.1, 0.2, 0.3)
+
+
+def confidence(text: str) -> float:
+    """The percentage shown in a label text, as a fraction."""
+    return float(re.search(r"\(([\d.]+)%\)", text).group(1)) / 100
+
+
+def predicted(text: str) -> str:
+    """The class name shown after "predicted"."""
+    return re.search(r"predicted (\S+)", text).group(1)
+
+
+def decode(png: bytes) -> np.ndarray:
+    """PNG bytes back to a uint8 array."""
+    return np.asarray(Image.open(io.BytesIO(png)))
+
+
+def uploaded(content: bytes, name: str = "upload.png") -> tuple[dict[str, Any], ...]:
+    """A FileUpload value as ipywidgets 8 sets it after a learner picks one file."""
+    when = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+    return ({"name": name, "type": "", "size": len(content), "content": memoryview(content), "last_modified": when},)
+
+
+def png_bytes(array: np.ndarray, fmt: str = "PNG") -> bytes:
+    """Encode a uint8 array as an image file."""
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def sweep_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Count (and record the arguments of) every fgsm_sweep the widgets run."""
+    calls: list[dict[str, Any]] = []
+    real = widgets.fgsm_sweep
+
+    def counting(model: Any, x: Any, y: Any = None, epsilons: Any = (), **kwargs: Any) -> Any:
+        calls.append({"model": model, "y": y, "epsilons": list(epsilons), **kwargs})
+        return real(model, x, y, epsilons, **kwargs)
+
+    monkeypatch.setattr(widgets, "fgsm_sweep", counting)
+    return calls
+
+
+@pytest.fixture(scope="module")
+def fooled_example(digits: fgsm_edu.DigitsData, digits_cnn: Any) -> tuple[np.ndarray, int]:
+    """A test digit the CNN gets right at eps 0 and wrong at eps 0.3 (found, not hard-coded)."""
+    for image, label in zip(digits.x_test[:50], digits.y_test[:50], strict=True):
+        ids, _ = fgsm_edu.fgsm_sweep(digits_cnn, image, int(label), [0.0, 0.3]).top1()
+        if ids[0] == label and ids[1] != label:
+            return image, int(label)
+    pytest.fail("no test digit among the first 50 is fooled at eps 0.3")
+
+
+def test_slider_changes_label_confidence_and_images(digits_cnn: Any, fooled_example: Any) -> None:
+    image, label = fooled_example
+    explorer = widgets.epsilon_explorer(digits_cnn, image, label, epsilons=EPSILONS)
+    shown = {}
+    for eps in EPSILONS:
+        explorer.slider.value = eps
+        shown[eps] = (explorer.label.value, explorer.texts()[0], explorer.adversarial.value, explorer.perturbation.value)
+    first, last = shown[EPSILONS[0]], shown[EPSILONS[-1]]
+    assert predicted(first[1]) == str(label) and f"true label {label}" in first[1] and "correct" in first[1]
+    assert predicted(last[1]) != str(label) and "fooled" in last[1]
+    assert len({confidence(text) for _, text, _, _ in shown.values()}) > 1
+    assert len({adv for _, _, adv, _ in shown.values()}) == len(EPSILONS)
+    assert len({pert for _, _, _, pert in shown.values()}) == len(EPSILONS)
+    assert 'aria-live="polite"' in last[0]
+    clean_png = decode(first[2])
+    assert clean_png.shape == (160, 160)  # an 8x8 digit, enlarged 20x
+    assert np.array_equal(clean_png[::20, ::20], np.round(image[..., 0] * 255).astype(np.uint8))
+    assert np.all(decode(first[3]) == 128)  # eps 0: no perturbation, mid grey
+
+
+def test_shown_confidence_matches_the_model(digits_cnn: Any, fooled_example: Any) -> None:
+    image, label = fooled_example
+    explorer = widgets.epsilon_explorer(digits_cnn, image, label, epsilons=EPSILONS)
+    explorer.slider.value = 0.1
+    adversarial = fgsm_edu.fgsm(digits_cnn, image, label, eps=0.1)
+    prediction = fgsm_edu.predict(digits_cnn, adversarial)
+    assert predicted(explorer.texts()[0]) == prediction.label
+    assert confidence(explorer.texts()[0]) == pytest.approx(prediction.confidence, abs=0.0006)
+
+
+def test_slider_step_does_not_recompute_the_gradient(
+    digits_cnn: Any, fooled_example: Any, sweep_calls: list[dict[str, Any]]
+) -> None:
+    image, label = fooled_example
+    explorer = widgets.epsilon_explorer(digits_cnn, image, label, epsilons=EPSILONS)
+    assert len(sweep_calls) == 1 and sweep_calls[0]["epsilons"] == list(EPSILONS)
+    texts = set()
+    for _ in range(2):
+        for eps in reversed(EPSILONS):
+            explorer.slider.value = eps
+            texts.add(explorer.texts()[0])
+    assert len(sweep_calls) == 1 and len(texts) >= 3  # the text changed, from the cached sweep
+    explorer.mode.value = widgets.PREDICTED
+    explorer.slider.value = 0.05
+    assert len(sweep_calls) == 2 and sweep_calls[1]["y"] is None
+
+
+def test_label_toggle_attacks_true_label_or_prediction(
+    digits_cnn: Any, fooled_example: Any, sweep_calls: list[dict[str, Any]]
+) -> None:
+    image, label = fooled_example
+    explorer = widgets.epsilon_explorer(digits_cnn, image, label, epsilons=EPSILONS)
+    assert explorer.mode.value == widgets.TRUE and sweep_calls[-1]["y"] == label
+    explorer.mode.value = widgets.PREDICTED
+    assert sweep_calls[-1]["y"] is None and sweep_calls[-1]["targeted"] is False
+    explorer.mode.value = widgets.TRUE
+    assert sweep_calls[-1]["y"] == label and len(sweep_calls) == 3
+    unlabelled = widgets.epsilon_explorer(digits_cnn, image, epsilons=EPSILONS)
+    assert [value for _, value in unlabelled.mode.options] == [widgets.PREDICTED] and unlabelled.mode.disabled
+    unlabelled.slider.value = 0.3
+    assert "true label" not in unlabelled.texts()[0] and "changed" in unlabelled.texts()[0]
+
+
+def test_target_class_runs_a_targeted_sweep(
+    digits_cnn: Any, fooled_example: Any, sweep_calls: list[dict[str, Any]]
+) -> None:
+    image, label = fooled_example
+    explorer = widgets.epsilon_explorer(digits_cnn, image, label, epsilons=EPSILONS)
+    target = (label + 5) % 10
+    assert [value for _, value in explorer.target.options] == [widgets.UNTARGETED, *range(10)]
+    explorer.target.value = target
+    assert sweep_calls[-1]["y"] == target and sweep_calls[-1]["targeted"] is True and explorer.mode.disabled
+    probabilities = explorer.panels[0].sweep.probabilities[:, target]
+    assert probabilities[-1] > probabilities[0]  # moving towards the target raises its probability
+    explorer.slider.value = EPSILONS[-1]
+    assert f"{target}" in explorer.texts()[0].split("·")[-1]
+    explorer.target.value = widgets.UNTARGETED
+    assert sweep_calls[-1]["targeted"] is False and not explorer.mode.disabled and len(sweep_calls) == 3
+
+
+def test_compare_models_one_slider_drives_every_model(
+    digits: fgsm_edu.DigitsData, digits_cnn: Any, digits_linear: Any, sweep_calls: list[dict[str, Any]]
+) -> None:
+    explorer = widgets.compare_models(
+        {"linear": digits_linear, "CNN": digits_cnn}, digits.x_test[3], digits.y_test[3], epsilons=EPSILONS
+    )
+    assert [call["model"] for call in sweep_calls] == [digits_linear, digits_cnn]
+    assert "linear" in explorer.panels[0].children[0].value and "CNN" in explorer.panels[1].children[0].value
+    before = explorer.texts()
+    images_before = [panel.adversarial.value for panel in explorer.panels]
+    explorer.slider.value = 0.3
+    after = explorer.texts()
+    assert all(b != a for b, a in zip(before, after, strict=True))
+    assert all(panel.adversarial.value != old for panel, old in zip(explorer.panels, images_before, strict=True))
+    assert len(sweep_calls) == 2
+
+
+def test_mobilenet_224_is_shown_at_its_own_size(mobilenet: Any, flower: Any) -> None:
+    explorer = widgets.epsilon_explorer(mobilenet, flower, epsilons=(0.0, 0.01, 0.1))
+    explorer.slider.value = 0.1
+    assert decode(explorer.adversarial.value).shape == (224, 224, 3)
+    assert re.search(r"predicted class \d+ \(", explorer.texts()[0])
+
+
+def test_dataset_explorer_picks_examples_by_index(
+    digits: fgsm_edu.DigitsData, digits_cnn: Any, sweep_calls: list[dict[str, Any]]
+) -> None:
+    explorer = widgets.dataset_explorer(digits_cnn, digits, epsilons=EPSILONS)
+    assert explorer.index.max == len(digits.x_test) - 1
+    explorer.explorer.slider.value = 0.2
+    explorer.index.value = 7
+    assert np.array_equal(explorer.explorer.image, digits.x_test[7])
+    assert f"true label {digits.y_test[7]}" in explorer.explorer.texts()[0]
+    assert len(sweep_calls) == 2 and explorer.explorer.slider.value == 0.2
+    arrays = widgets.dataset_explorer(digits_cnn, (digits.x_train[:5], None), epsilons=EPSILONS)
+    assert "true label" not in arrays.explorer.texts()[0]
+
+
+def test_photo_explorer_accepts_a_photo_upload(digits_cnn: Any, mobilenet: Any) -> None:
+    rng = np.random.default_rng(0)
+    jpeg = png_bytes((rng.random((90, 120, 3)) * 255).astype(np.uint8), "JPEG")
+    explorer = widgets.photo_explorer(mobilenet, epsilons=(0.0, 0.05))
+    assert explorer.explorer is None and "224x224" in explorer.message.value
+    explorer.upload.value = uploaded(jpeg, "cat.jpg")
+    assert explorer.explorer is not None and explorer.explorer in explorer.children
+    assert explorer.explorer.image.shape == (224, 224, 3) and "cat.jpg" in explorer.message.value
+    digits_photo = widgets.photo_explorer(digits_cnn, epsilons=(0.0, 0.1))
+    assert digits_photo.load(jpeg, "cat.jpg") and digits_photo.explorer.image.shape == (8, 8, 1)
+    first = digits_photo.explorer.adversarial.value
+    assert digits_photo.load(png_bytes(np.zeros((20, 20, 3), np.uint8)), "black.png")
+    assert digits_photo.explorer.adversarial.value != first  # the same explorer, a new image
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"this is a text file", "not a readable image"),
+        (b"", "empty"),
+        ("truncated", "not a readable image"),
+        ("huge_file", "MB"),
+        ("huge_pixels", "too large"),
+    ],
+)
+def test_photo_explorer_explains_bad_uploads(
+    digits_cnn: Any, monkeypatch: pytest.MonkeyPatch, content: Any, expected: str
+) -> None:
+    photo = png_bytes(np.full((64, 64, 3), 200, np.uint8))
+    if content == "truncated":
+        content = photo[: len(photo) // 2]
+    elif content == "huge_file":
+        monkeypatch.setattr(widgets, "MAX_UPLOAD_MB", 0.01)
+        content = photo + bytes(20_000)
+    elif content == "huge_pixels":
+        monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 64x64 is then a decompression bomb
+        content = photo
+    explorer = widgets.photo_explorer(digits_cnn)
+    explorer.upload.value = uploaded(content)
+    assert expected in explorer.message.value and "Could not use this file" in explorer.message.value
+    assert "Traceback" not in explorer.message.value and explorer.explorer is None
+    monkeypatch.undo()
+    assert explorer.load(photo, "good.png") and explorer.explorer is not None
+
+
+def test_upload_values_of_ipywidgets_7_and_8_are_read() -> None:
+    v8 = ({"name": "a.png", "type": "image/png", "size": 3, "content": memoryview(b"abc")},)
+    v7 = {"a.png": {"metadata": {"name": "a.png"}, "content": b"abc"}}
+    assert widgets._uploaded_files(v8) == widgets._uploaded_files(v7) == [("a.png", b"abc")]
+    assert widgets._uploaded_files(()) == []
+
+
+def test_small_images_are_enlarged_pixel_for_pixel() -> None:
+    image = np.random.default_rng(1).random((8, 8, 3)).astype(np.float32)
+    big = decode(widgets.to_png(image))
+    assert big.shape == (160, 160, 3)
+    assert np.array_equal(big, np.repeat(np.repeat(np.round(image * 255).astype(np.uint8), 20, 0), 20, 1))
+    assert decode(widgets.to_png(np.zeros((300, 200, 1)))).shape == (300, 200)
+
+
+def test_explorer_rejects_bad_arguments(digits: fgsm_edu.DigitsData, digits_cnn: Any) -> None:
+    with pytest.raises(fgsm_edu.InvalidArgumentError, match="one image"):
+        widgets.epsilon_explorer(digits_cnn, digits.x_test[:2])
+    with pytest.raises(fgsm_edu.InvalidArgumentError, match="labels must be"):
+        widgets.epsilon_explorer(digits_cnn, digits.x_test[0], 12)
+    with pytest.raises(fgsm_edu.InvalidArgumentError, match="larger than the whole pixel range"):
+        widgets.epsilon_explorer(digits_cnn, digits.x_test[0], epsilons=[0, 8])
+    with pytest.raises(fgsm_edu.InvalidArgumentError, match="non-empty dict"):
+        widgets.compare_models({}, digits.x_test[0])
+    with pytest.raises(fgsm_edu.InvalidArgumentError, match="one label per image"):
+        widgets.dataset_explorer(digits_cnn, (digits.x_test[:3], digits.y_test[:2]))
+
+
+def test_widget_text_follows_the_language(digits_cnn: Any, fooled_example: Any) -> None:
+    image, label = fooled_example
+    i18n.set_language("ja")
+    try:
+        explorer = widgets.epsilon_explorer(digits_cnn, image, label, epsilons=EPSILONS)
+        assert "予測" in explorer.texts()[0] and "正解ラベル" in [name for name, _ in explorer.mode.options]
+    finally:
+        i18n.set_language("en")
+    explorer.slider.value = 0.3
+    assert "predicted" in explorer.texts()[0]
