@@ -75,7 +75,8 @@ def test_slider_changes_label_confidence_and_images(digits_cnn: Any, fooled_exam
     shown = {}
     for eps in EPSILONS:
         explorer.slider.value = eps
-        shown[eps] = (explorer.label.value, explorer.texts()[0], explorer.adversarial.value, explorer.perturbation.value)
+        panel = explorer.panels[0]
+        shown[eps] = (panel.label.value, explorer.texts()[0], panel.adversarial.value, panel.perturbation.value)
     first, last = shown[EPSILONS[0]], shown[EPSILONS[-1]]
     assert predicted(first[1]) == str(label) and f"true label {label}" in first[1] and "correct" in first[1]
     assert predicted(last[1]) != str(label) and "fooled" in last[1]
