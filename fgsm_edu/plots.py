@@ -1,0 +1,252 @@
+"""The pictures every lesson needs, readable on a projector and in light or dark JupyterLab themes.
+
+Each function draws a new matplotlib Figure and returns it, already closed in pyplot: as a
+cell's last line it shows exactly once (``%matplotlib inline``); elsewhere use ``display(fig)``
+or ``fig.savefig("file.png")``. Figures have an opaque white background and black text,
+so they read the same whatever the notebook theme.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from fgsm_edu.attacks import Sweep
+from fgsm_edu.errors import InvalidArgumentError
+from fgsm_edu.evaluation import Fooled
+from fgsm_edu.models import class_name, model_info, predict
+
+STYLE: dict[Any, Any] = {
+    "font.size": 14,
+    "axes.titlesize": 16,
+    "axes.labelsize": 15,
+    "xtick.labelsize": 13,
+    "ytick.labelsize": 13,
+    "legend.fontsize": 13,
+    "figure.titlesize": 18,
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    "text.color": "black",
+    "axes.labelcolor": "black",
+    "axes.edgecolor": "black",
+    "xtick.color": "black",
+    "ytick.color": "black",
+}
+WRONG = "#c0392b"  # dark red: readable on white, marks a changed prediction (with a cross, for colour-blind readers)
+
+
+@contextmanager
+def _figure(width: float, height: float) -> Iterator[Figure]:
+    """A new figure in the projector style, closed in pyplot so it is shown only once."""
+    with matplotlib.rc_context(STYLE):
+        fig = plt.figure(figsize=(width, height), layout="constrained")
+        fig.patch.set_facecolor("white")
+        fig.patch.set_alpha(1.0)
+        try:
+            yield fig
+        finally:
+            plt.close(fig)
+
+
+def _one_image(image: Any, name: str = "image") -> np.ndarray:
+    """Accept (H, W, C) or (1, H, W, C) and return (H, W, C) as float32."""
+    arr = np.asarray(image, dtype=np.float32)
+    if arr.ndim == 4 and arr.shape[0] == 1:
+        arr = arr[0]
+    if arr.ndim != 3 or arr.shape[-1] not in (1, 3):
+        raise InvalidArgumentError(
+            f"{name} must have shape (H, W, 1) or (H, W, 3), got {arr.shape}; for a batch, pass one image: x[0]."
+        )
+    return arr
+
+
+def _draw(ax: Axes, image: np.ndarray) -> None:
+    """Draw one [0, 1] image without axes ticks (grey colour map for one channel)."""
+    if image.shape[-1] == 1:
+        ax.imshow(image[..., 0], cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
+    else:
+        ax.imshow(np.clip(image, 0.0, 1.0), interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def show_image(image: Any, model: Any = None, title: str | None = None) -> Figure:
+    """Show one image, with the model's top-1 label and confidence if a model is given (notebook 01).
+
+    Args:
+        image: (H, W, C) or (1, H, W, C), float32 in [0, 1].
+        model: a model to classify the image, or None.
+        title: a title; the prediction is added below it.
+
+    Returns:
+        The Figure.
+    """
+    arr = _one_image(image)
+    lines = [title] if title else []
+    if model is not None:
+        lines.append(f"prediction: {predict(model, arr)}")
+    with _figure(6, 6.6) as fig:
+        ax = fig.add_subplot()
+        _draw(ax, arr)
+        ax.set_title("\n".join(lines) or "Image")
+    return fig
+
+
+def visible(perturbation: Any) -> tuple[np.ndarray, float]:
+    """Map a perturbation onto [0, 1] for display: grey is 0, black/white are -/+ its largest value.
+
+    Args:
+        perturbation: an (H, W, C) perturbation (sign(grad) or x_adv - x).
+
+    Returns:
+        (the image in [0, 1], the largest absolute value).
+    """
+    arr = np.asarray(perturbation, dtype=np.float32)
+    peak = float(np.abs(arr).max()) if arr.size else 0.0
+    return (0.5 + arr / (2 * peak) if peak > 0 else np.full_like(arr, 0.5)), peak
+
+
+def show_perturbation(perturbation: Any, title: str | None = None) -> Figure:
+    """Show the perturbation (for FGSM, sign of the gradient), scaled for visibility (notebook 01).
+
+    Args:
+        perturbation: (H, W, C) or (1, H, W, C), for example ``sweep.perturbation``.
+        title: a title (default: "Perturbation: sign of the gradient").
+
+    Returns:
+        The Figure; its x label says how the values were scaled.
+    """
+    arr = _one_image(perturbation, "perturbation")
+    shown, peak = visible(arr)
+    with _figure(6, 6.8) as fig:
+        ax = fig.add_subplot()
+        _draw(ax, shown)
+        ax.set_title(title or "Perturbation: sign of the gradient")
+        ax.set_xlabel(f"scaled for visibility:\ngrey = 0, black = -{peak:.3g}, white = +{peak:.3g}")
+    return fig
+
+
+def _sweep_panels(sweep: Sweep, index: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """The (K, H, W, C) images, (K, classes) probabilities and label of one image of a sweep."""
+    images, probs, labels = sweep.images, sweep.probabilities, np.atleast_1d(sweep.labels)
+    if images.ndim == 5:
+        if not 0 <= index < images.shape[1]:
+            raise InvalidArgumentError(f"index must be in [0, {images.shape[1]}), got {index}.")
+        return images[:, index], probs[:, index], int(labels[index])
+    return images, probs, int(labels[0])
+
+
+def show_sweep(model: Any, sweep: Sweep, index: int = 0, ncols: int = 5) -> Figure:
+    """The tutorial's epsilon comparison: the adversarial image per epsilon with label and confidence (notebook 01).
+
+    Args:
+        model: the model the sweep attacked (for its class names).
+        sweep: the result of ``fgsm_sweep``.
+        index: which image of a batched sweep to show.
+        ncols: panels per row.
+
+    Returns:
+        The Figure: one panel per epsilon, changed predictions marked in red with a cross.
+    """
+    images, probs, label = _sweep_panels(sweep, index)
+    info, k = model_info(model), len(sweep.epsilons)
+    cols = max(1, min(ncols, k))
+    rows = math.ceil(k / cols)
+    with _figure(3.4 * cols, 3.9 * rows + 0.6) as fig:
+        for i, eps in enumerate(sweep.epsilons):
+            ax = fig.add_subplot(rows, cols, i + 1)
+            _draw(ax, images[i])
+            top = int(probs[i].argmax())
+            changed = top != label
+            name = class_name(info, top)
+            ax.set_title(
+                f"ε = {eps:.3g}\n{'✗ ' if changed else ''}{name} ({probs[i, top]:.1%})",
+                color=WRONG if changed else "black",
+            )
+        fig.suptitle(f"FGSM: adversarial image per epsilon (attacked label: {class_name(info, label)})")
+    return fig
+
+
+def _curve_sets(results: Any) -> Mapping[str, Sequence[Mapping[str, Any]]]:
+    """Accept {name: records} or one list of records; check the record keys."""
+    sets = results if isinstance(results, Mapping) else {"model": results}
+    if not sets:
+        raise InvalidArgumentError("show_curves needs at least one model's records, e.g. {'CNN': records}.")
+    keys = {"eps", "accuracy", "mean_confidence"}
+    for name, records in sets.items():
+        if not records or not all(isinstance(r, Mapping) and keys <= set(r) for r in records):
+            raise InvalidArgumentError(
+                f"the records for {name!r} must be a non-empty list of dicts with keys eps, accuracy and "
+                "mean_confidence, as returned by fgsm_edu.evaluate(...)."
+            )
+    return sets
+
+
+def show_curves(results: Any, title: str | None = None) -> Figure:
+    """Accuracy and confidence against epsilon, several models on one plot (notebook 03, "Accuracy vs epsilon").
+
+    Args:
+        results: {"model name": records from ``evaluate``, ...}, or one list of records.
+        title: the figure's title.
+
+    Returns:
+        The Figure, with two axes: accuracy and mean confidence against epsilon.
+    """
+    sets = _curve_sets(results)
+    markers = "osD^v<>"
+    with _figure(13, 5.6) as fig:
+        acc_ax, conf_ax = fig.subplots(1, 2)
+        for i, (name, records) in enumerate(sets.items()):
+            rows = sorted(records, key=lambda r: r["eps"])
+            eps = [r["eps"] for r in rows]
+            style = {"marker": markers[i % len(markers)], "linewidth": 2.5, "markersize": 8, "label": name}
+            acc_ax.plot(eps, [r["accuracy"] for r in rows], **style)
+            conf_ax.plot(eps, [r["mean_confidence"] for r in rows], **style)
+        for ax, what in ((acc_ax, "accuracy"), (conf_ax, "mean confidence of the prediction")):
+            ax.set_xlabel("epsilon (fraction of the pixel range)")
+            ax.set_ylabel(what)
+            ax.set_ylim(-0.02, 1.02)
+            ax.grid(True, alpha=0.3)
+            ax.legend()
+        acc_ax.set_title("Accuracy vs epsilon")
+        conf_ax.set_title("Confidence vs epsilon")
+        fig.suptitle(title or "How the attack's strength changes the model")
+    return fig
+
+
+def show_fooled(model: Any, fooled: Fooled, ncols: int = 4) -> Figure:
+    """A gallery of the adversarial images the model got wrong most confidently (notebook 03).
+
+    Args:
+        model: the model (for its class names).
+        fooled: the result of ``most_confidently_fooled``.
+        ncols: panels per row.
+
+    Returns:
+        The Figure: one panel per image, titled "true -> predicted (confidence)".
+    """
+    info, k = model_info(model), len(fooled.indices)
+    eps = "" if fooled.eps is None else f" at ε = {fooled.eps:.3g}"
+    cols = max(1, min(ncols, k))
+    rows = max(1, math.ceil(k / cols))
+    with _figure(3.6 * cols + 0.4, 3.9 * rows + 0.6) as fig:
+        if k == 0:
+            ax = fig.add_subplot()
+            ax.axis("off")
+            ax.text(0.5, 0.5, f"No image was fooled{eps}.", ha="center", va="center", fontsize=16)
+        for i in range(k):
+            ax = fig.add_subplot(rows, cols, i + 1)
+            _draw(ax, _one_image(fooled.images[i]))
+            true, wrong = class_name(info, int(fooled.labels[i])), class_name(info, int(fooled.predicted[i]))
+            ax.set_title(f"#{fooled.indices[i]}: {true} → {wrong}\n({fooled.confidence[i]:.1%})")
+        fig.suptitle(f"Most confidently fooled{eps} (true label → prediction)")
+    return fig
