@@ -198,12 +198,14 @@ def smallest_flipping_eps(model: Any, image: Any, label: Any = None, epsilons: A
     from fgsm_edu.attacks import fgsm_sweep
     from fgsm_edu.models import predict
 
-    grid = np.round(np.arange(1, 301) * 0.001, 6) if epsilons is None else epsilons
-    sweep = fgsm_sweep(model, image, label, epsilons=grid)
-    ids, _ = sweep.top1()
+    grid = np.round(np.arange(1, 301) * 0.001, 6) if epsilons is None else np.sort(np.ravel(epsilons))
     clean = int(np.ravel(predict(model, image).ids)[0])
-    flipped = np.flatnonzero(ids != clean)
-    return round(float(sweep.epsilons[flipped[0]]), 6) if flipped.size else None
+    for start in range(0, len(grid), 25):  # a few small sweeps, stopping at the first flip (big models)
+        sweep = fgsm_sweep(model, image, label, epsilons=grid[start : start + 25])
+        flipped = np.flatnonzero(sweep.top1()[0] != clean)
+        if flipped.size:
+            return round(float(sweep.epsilons[flipped[0]]), 6)
+    return None
 
 
 @checker
@@ -311,3 +313,239 @@ def check_linear_flip_eps(answer: Any, model: Any, image: Any, true_class: int, 
     if np.isclose(value, l1 / gap, rtol=1e-2):
         return wrong("ex_lin_flip_inverted", "ex_lin_flip_hint", gap=gap, change=value * l1)
     return wrong("ex_lin_flip_off", "ex_lin_flip_hint", eps=value, gap=gap, change=value * l1)
+
+
+# --- Lessons 03 to 05 --------------------------------------------------------------------
+
+
+@checker
+def check_logits_model(answer: Any, soft_model: Any, images: Any) -> Feedback:
+    """Check a softmax model made attackable: same predictions, logits out (notebook 03, "Models that end in softmax").
+
+    Args:
+        answer: the learner's model (for example ``fe.wrap_model(soft_model)``).
+        soft_model: the model that ends in softmax.
+        images: a batch of images to compare the two on.
+
+    Returns:
+        Feedback.
+    """
+    import keras
+
+    from fgsm_edu.models import softmax
+
+    if not isinstance(answer, keras.Model):
+        return wrong("ex_logits_not_model", "ex_logits_hint", got=type(answer).__name__)
+    x = np.asarray(images, np.float32)
+    out, probs = np.asarray(answer(x, training=False)), np.asarray(soft_model(x, training=False))
+    if out.shape != probs.shape:
+        raise ValueError(t("ex_shape", expected=probs.shape, got=out.shape))
+    if np.all(out >= 0) and np.allclose(out.sum(-1), 1.0, atol=1e-3):
+        return wrong("ex_logits_probs", "ex_logits_hint")
+    if not np.allclose(softmax(out), probs, atol=1e-4):
+        return wrong("ex_logits_mismatch", "ex_logits_hint")
+    return right("ex_logits_right")
+
+
+def accuracy_drop_eps(records: Any, level: float = 0.5) -> float | None:
+    """The smallest evaluated eps whose accuracy is below ``level`` (notebook 03, "Exercises").
+
+    Args:
+        records: ``fe.evaluate``'s records (dicts with eps and accuracy).
+        level: the accuracy threshold.
+
+    Returns:
+        That eps, or None if accuracy never falls below ``level``.
+    """
+    below = [r["eps"] for r in records if r["accuracy"] < level]
+    return float(min(below)) if below else None
+
+
+@checker
+def check_accuracy_drop_eps(answer: Any, records: Any, level: float = 0.5) -> Feedback:
+    """Check "the smallest evaluated eps at which accuracy falls below ``level``" (notebook 03, "Exercises").
+
+    Args:
+        answer: the learner's eps.
+        records: the ``fe.evaluate`` records the learner reads it from.
+        level: the accuracy threshold.
+
+    Returns:
+        Feedback.
+    """
+    value, expected = as_number(answer), accuracy_drop_eps(records, level)
+    accuracy = {float(r["eps"]): float(r["accuracy"]) for r in records}
+    if expected is not None and np.isclose(value, expected, atol=1e-9):
+        return right("ex_drop_right", eps=expected, acc=accuracy[expected], level=level)
+    match = [e for e in accuracy if np.isclose(e, value, atol=1e-9)]
+    if not match:
+        return wrong("ex_drop_not_evaluated", "ex_drop_hint", answer=value, level=level)
+    if accuracy[match[0]] >= level:
+        return wrong("ex_drop_too_small", "ex_drop_hint", answer=value, acc=accuracy[match[0]], level=level)
+    return wrong("ex_drop_too_big", "ex_drop_hint", answer=value, level=level)
+
+
+@checker
+def check_targeted(answer: Any, model: Any, image: Any, target: int, eps: float) -> Feedback:
+    """Check a targeted adversarial image: within ``eps`` of ``image`` and classified as ``target`` (notebook 04).
+
+    Args:
+        answer: the learner's adversarial image, shaped like ``image``.
+        model: the model attacked.
+        image: the clean image.
+        target: the class the model should now see.
+        eps: the largest change allowed per pixel (L-inf).
+
+    Returns:
+        Feedback.
+    """
+    from fgsm_edu.models import class_name, model_info, predict
+
+    clean = np.asarray(image, np.float32)
+    arr = as_array(answer, clean.shape)
+    if arr.min() < -1e-6 or arr.max() > 1 + 1e-6:
+        return wrong("ex_target_range", "ex_target_range_hint")
+    distance = float(np.abs(arr - clean).max())
+    if distance > eps + 1e-5:
+        return wrong("ex_target_too_far", "ex_target_hint", distance=distance, eps=eps)
+    got = int(np.ravel(predict(model, arr).ids)[0])
+    if got != target:
+        name = class_name(model_info(model), got)
+        return wrong("ex_target_missed", "ex_target_hint", got=name, target=class_name(model_info(model), target))
+    return right("ex_target_right", target=class_name(model_info(model), target), distance=distance)
+
+
+def bim_step(model: Any, x: Any, x_adv: Any, y: Any, eps: float, alpha: float) -> np.ndarray:
+    """One BIM step: x_adv + alpha * sign(grad J(x_adv, y)), projected into the eps-box of x and clipped (notebook 04).
+
+    Args:
+        model: the model attacked.
+        x: the clean images.
+        x_adv: the current adversarial images.
+        y: the true labels.
+        eps: the L-inf budget.
+        alpha: the step size.
+
+    Returns:
+        The next adversarial images.
+    """
+    from fgsm_edu.gradients import input_gradient
+
+    moved = np.asarray(x_adv) + alpha * np.sign(input_gradient(model, x_adv, y))
+    return np.clip(np.clip(moved, np.asarray(x) - eps, np.asarray(x) + eps), 0.0, 1.0).astype(np.float32)
+
+
+@checker
+def check_bim_step(answer: Any, model: Any, x: Any, x_adv: Any, y: Any, eps: float, alpha: float) -> Feedback:
+    """Check one step of the Basic Iterative Method (notebook 04, "Exercises").
+
+    Args:
+        answer: the learner's next adversarial images.
+        model: the model attacked.
+        x: the clean images.
+        x_adv: the current adversarial images.
+        y: the true labels.
+        eps: the L-inf budget.
+        alpha: the step size.
+
+    Returns:
+        Feedback.
+    """
+    from fgsm_edu.gradients import input_gradient
+
+    expected = bim_step(model, x, x_adv, y, eps, alpha)
+    arr = as_array(answer, expected.shape)
+    if np.allclose(arr, expected, atol=1e-5):
+        return right()
+    sign = np.sign(input_gradient(model, x_adv, y))
+    unprojected = np.clip(np.asarray(x_adv) + alpha * sign, 0.0, 1.0)
+    if np.allclose(arr, unprojected, atol=1e-5) or np.allclose(arr, np.asarray(x_adv) + alpha * sign, atol=1e-5):
+        return wrong("ex_bim_no_project", "ex_bim_project_hint", eps=eps)
+    if np.allclose(arr, bim_step(model, x, x_adv, y, eps, -alpha), atol=1e-5):
+        return wrong("ex_bim_opposite", "ex_bim_hint")
+    from_x = np.clip(
+        np.asarray(x_adv) + alpha * np.sign(input_gradient(model, x, y)), np.asarray(x) - eps, np.asarray(x) + eps
+    )
+    if np.allclose(arr, np.clip(from_x, 0.0, 1.0), atol=1e-5):
+        return wrong("ex_bim_grad_at_x", "ex_bim_hint")
+    return wrong("ex_bim_mismatch", "ex_bim_hint", share=float(np.mean(np.isclose(arr, expected, atol=1e-5))))
+
+
+def adversarial_loss(model: Any, x: Any, y: Any, eps: float, alpha: float = 0.5) -> float:
+    """Goodfellow et al.'s objective alpha * J(x, y) + (1 - alpha) * J(x_fgsm, y), batch means (notebook 05).
+
+    Args:
+        model: a model taking [0, 1] pixels and returning logits.
+        x: images.
+        y: true labels.
+        eps: FGSM's epsilon.
+        alpha: the weight of the clean loss.
+
+    Returns:
+        The loss.
+    """
+    from fgsm_edu.attacks import fgsm
+
+    clean, adv = _mean_loss(model, x, y), _mean_loss(model, fgsm(model, x, y, eps), y)
+    return alpha * clean + (1 - alpha) * adv
+
+
+def _mean_loss(model: Any, x: Any, y: Any) -> float:
+    """The mean softmax cross-entropy of a batch, from logits."""
+    from fgsm_edu.gradients import cross_entropy
+
+    logits = model(np.asarray(x, np.float32), training=False)
+    return float(np.mean(cross_entropy(logits, np.asarray(y, np.int32)).numpy()))
+
+
+@checker
+def check_adversarial_loss(answer: Any, model: Any, x: Any, y: Any, eps: float, alpha: float = 0.5) -> Feedback:
+    """Check the adversarial training objective on one batch (notebook 05, "Exercises").
+
+    Args:
+        answer: the learner's loss value.
+        model: the model.
+        x: the batch's images.
+        y: their true labels.
+        eps: FGSM's epsilon.
+        alpha: the weight of the clean loss.
+
+    Returns:
+        Feedback.
+    """
+    from fgsm_edu.attacks import fgsm
+
+    value = as_number(answer)
+    clean, adv = _mean_loss(model, x, y), _mean_loss(model, fgsm(model, x, y, eps), y)
+    if np.isclose(value, alpha * clean + (1 - alpha) * adv, rtol=1e-3):
+        return right()
+    if np.isclose(value, clean, rtol=1e-3):
+        return wrong("ex_advloss_clean_only", "ex_advloss_hint")
+    if np.isclose(value, adv, rtol=1e-3):
+        return wrong("ex_advloss_adv_only", "ex_advloss_hint")
+    if np.isclose(value, clean + adv, rtol=1e-3):
+        return wrong("ex_advloss_sum", "ex_advloss_hint", alpha=alpha)
+    return wrong("ex_advloss_off", "ex_advloss_hint", answer=value)
+
+
+@checker
+def check_worst_case(answer: Any, accuracies: dict[str, float]) -> Feedback:
+    """Check the robust accuracy to report: the lowest accuracy over the attacks tried (notebook 05, "Exercises").
+
+    Args:
+        answer: the learner's accuracy, a fraction in [0, 1].
+        accuracies: attack name -> accuracy under that attack.
+
+    Returns:
+        Feedback.
+    """
+    value = as_number(answer)
+    if value > 1.0 and any(np.isclose(value / 100, a, atol=1e-3) for a in accuracies.values()):
+        return wrong("ex_worst_percent", "ex_worst_hint", answer=value)
+    worst = min(accuracies, key=lambda k: accuracies[k])
+    if np.isclose(value, accuracies[worst], atol=1e-3):
+        return right("ex_worst_right", attack=worst, acc=accuracies[worst])
+    for name, acc in accuracies.items():
+        if np.isclose(value, acc, atol=1e-3):
+            return wrong("ex_worst_not_min", "ex_worst_hint", attack=name, acc=acc)
+    return wrong("ex_worst_off", "ex_worst_hint", answer=value)
