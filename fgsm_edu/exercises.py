@@ -517,13 +517,13 @@ def check_adversarial_loss(answer: Any, model: Any, x: Any, y: Any, eps: float, 
 
     value = as_number(answer)
     clean, adv = _mean_loss(model, x, y), _mean_loss(model, fgsm(model, x, y, eps), y)
-    if np.isclose(value, alpha * clean + (1 - alpha) * adv, rtol=1e-3):
+    if np.isclose(value, alpha * clean + (1 - alpha) * adv, rtol=1e-4):
         return right()
-    if np.isclose(value, clean, rtol=1e-3):
+    if np.isclose(value, clean, rtol=1e-4):
         return wrong("ex_advloss_clean_only", "ex_advloss_hint")
-    if np.isclose(value, adv, rtol=1e-3):
+    if np.isclose(value, adv, rtol=1e-4):
         return wrong("ex_advloss_adv_only", "ex_advloss_hint")
-    if np.isclose(value, clean + adv, rtol=1e-3):
+    if np.isclose(value, clean + adv, rtol=1e-4):
         return wrong("ex_advloss_sum", "ex_advloss_hint", alpha=alpha)
     return wrong("ex_advloss_off", "ex_advloss_hint", answer=value)
 

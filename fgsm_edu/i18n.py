@@ -168,6 +168,142 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Correct! At eps = {eps:g} the prediction changes from {label} to {new}.",
         "ja": "正解です！eps = {eps:g} で予測が {label} から {new} に変わります。",
     },
+    # exercises.py, lessons 03 to 05
+    "ex_logits_not_model": {
+        "en": "expected a Keras model, got {got}.",
+        "ja": "Keras のモデルが必要ですが、{got} でした。",
+    },
+    "ex_logits_probs": {
+        "en": "this model still outputs probabilities (each row sums to 1).",
+        "ja": "このモデルはまだ確率を出力しています（各行の和が 1）。",
+    },
+    "ex_logits_mismatch": {
+        "en": "the softmax of this model's outputs differs from soft_model's probabilities: it is not the same model.",
+        "ja": "このモデルの出力の softmax が soft_model の確率と違います。同じモデルではありません。",
+    },
+    "ex_logits_hint": {
+        "en": "fe.wrap_model(soft_model) detects the final softmax and returns a model that outputs its logits.",
+        "ja": "fe.wrap_model(soft_model) は最後の softmax を検出し、ロジットを出力するモデルを返します。",
+    },
+    "ex_logits_right": {
+        "en": "Correct! Same predictions, and the outputs are logits, so the loss's gradient never saturates.",
+        "ja": "正解です！予測は同じで、出力はロジットなので、損失の勾配が飽和しません。",
+    },
+    "ex_drop_right": {
+        "en": "Correct! At eps = {eps:g} accuracy is {acc:.1%}, below {level:.0%} for the first time.",
+        "ja": "正解です！eps = {eps:g} で正解率は {acc:.1%} となり、初めて {level:.0%} を下回ります。",
+    },
+    "ex_drop_not_evaluated": {
+        "en": "{answer:g} is not one of the epsilons in the records.",
+        "ja": "{answer:g} は記録にある eps のどれでもありません。",
+    },
+    "ex_drop_too_small": {
+        "en": "at eps = {answer:g} accuracy is still {acc:.1%}, not below {level:.0%}.",
+        "ja": "eps = {answer:g} では正解率はまだ {acc:.1%} で、{level:.0%} を下回っていません。",
+    },
+    "ex_drop_too_big": {
+        "en": "accuracy is below {level:.0%} at eps = {answer:g}, but already at a smaller eps.",
+        "ja": "eps = {answer:g} で正解率は {level:.0%} を下回りますが、もっと小さい eps でもすでに下回っています。",
+    },
+    "ex_drop_hint": {
+        "en": "Read the table row by row, from the smallest eps: find the first accuracy below {level:.0%}.",
+        "ja": "表を eps の小さい順に見て、正解率が最初に {level:.0%} を下回る行を探しましょう。",
+    },
+    "ex_target_range": {
+        "en": "some pixels lie outside [0, 1].",
+        "ja": "[0, 1] の外にある画素があります。",
+    },
+    "ex_target_range_hint": {
+        "en": "Keep pixels valid: the package's attacks clip to [0, 1] for you.",
+        "ja": "画素を有効な範囲に保ちましょう。パッケージの攻撃は自動で [0, 1] に切り詰めます。",
+    },
+    "ex_target_too_far": {
+        "en": "a pixel moved by {distance:.3f}, more than the allowed {eps:g}.",
+        "ja": "ある画素が {distance:.3f} 変化しており、許容量 {eps:g} を超えています。",
+    },
+    "ex_target_missed": {
+        "en": "the model reads this image as {got}, not {target}.",
+        "ja": "モデルはこの画像を {target} ではなく {got} と読みます。",
+    },
+    "ex_target_hint": {
+        "en": "Use targeted=True with y=TARGET (step towards the target), with eps=MAX_EPS; "
+        "if one FGSM step is not enough, fe.pgd(..., targeted=True) takes many small steps.",
+        "ja": "y=TARGET と targeted=True を使い（目標へ近づく）、eps=MAX_EPS にしましょう。"
+        "FGSM の1ステップで足りなければ、fe.pgd(..., targeted=True) が小さなステップを重ねます。",
+    },
+    "ex_target_right": {
+        "en": "Correct! The model now reads {target}, and no pixel moved by more than {distance:.3f}.",
+        "ja": "正解です！モデルは {target} と読み、どの画素の変化も {distance:.3f} 以下です。",
+    },
+    "ex_bim_no_project": {
+        "en": "the step is right, but the result leaves the box of half-width {eps:g} around x.",
+        "ja": "ステップは正しいですが、結果が x を中心とする半幅 {eps:g} の箱からはみ出しています。",
+    },
+    "ex_bim_project_hint": {
+        "en": "Project: np.clip(..., x - EPS, x + EPS), then clip to [0, 1].",
+        "ja": "射影しましょう：np.clip(..., x - EPS, x + EPS) のあと [0, 1] に切り詰めます。",
+    },
+    "ex_bim_opposite": {
+        "en": "this step goes down the loss, towards the true class.",
+        "ja": "このステップは損失を下げ、正しいクラスに近づいています。",
+    },
+    "ex_bim_grad_at_x": {
+        "en": "the gradient was taken at the clean x; BIM takes it at the current x_adv.",
+        "ja": "勾配をきれいな x で計算しています。BIM では現在の x_adv で計算します。",
+    },
+    "ex_bim_mismatch": {
+        "en": "only {share:.0%} of the pixels match one BIM step.",
+        "ja": "BIM の1ステップと一致する画素は {share:.0%} だけです。",
+    },
+    "ex_bim_hint": {
+        "en": "x_adv + ALPHA * np.sign(fe.input_gradient(model, x_adv, y)), "
+        "then clip to [x - EPS, x + EPS] and [0, 1].",
+        "ja": "x_adv + ALPHA * np.sign(fe.input_gradient(model, x_adv, y)) を計算し、"
+        "[x - EPS, x + EPS] と [0, 1] に切り詰めます。",
+    },
+    "ex_advloss_clean_only": {
+        "en": "this is the clean loss alone: the adversarial term is missing.",
+        "ja": "これはきれいな画像の損失だけです。敵対的な項がありません。",
+    },
+    "ex_advloss_adv_only": {
+        "en": "this is the adversarial loss alone: the clean term is missing.",
+        "ja": "これは敵対的な損失だけです。きれいな画像の項がありません。",
+    },
+    "ex_advloss_sum": {
+        "en": "this is the plain sum of the two losses; weigh them by alpha = {alpha:g} and 1 - alpha.",
+        "ja": "これは2つの損失の単純な和です。alpha = {alpha:g} と 1 - alpha で重み付けしましょう。",
+    },
+    "ex_advloss_off": {
+        "en": "{answer:.4g} is not the adversarial training loss of this batch.",
+        "ja": "{answer:.4g} はこのバッチの敵対的訓練の損失ではありません。",
+    },
+    "ex_advloss_hint": {
+        "en": "ALPHA * (mean loss on x_batch) + (1 - ALPHA) * (mean loss on the FGSM images of x_batch), "
+        "both with the true labels.",
+        "ja": "ALPHA *（x_batch の平均損失）+ (1 - ALPHA) *（x_batch の FGSM 画像の平均損失）。"
+        "どちらも正解ラベルを使います。",
+    },
+    "ex_worst_right": {
+        "en": "Correct! Report {acc:.1%}, the accuracy under {attack}, the strongest attack you tried.",
+        "ja": "正解です！報告すべきは、試した中で最も強い攻撃 {attack} での正解率 {acc:.1%} です。",
+    },
+    "ex_worst_percent": {
+        "en": "{answer:g} looks like a percentage.",
+        "ja": "{answer:g} はパーセントのようです。",
+    },
+    "ex_worst_not_min": {
+        "en": "{acc:.1%} is the accuracy under {attack}, but another attack does better against this model.",
+        "ja": "{acc:.1%} は {attack} での正解率ですが、このモデルにはもっと強い攻撃があります。",
+    },
+    "ex_worst_off": {
+        "en": "{answer:g} is none of the accuracies measured.",
+        "ja": "{answer:g} は測定した正解率のどれでもありません。",
+    },
+    "ex_worst_hint": {
+        "en": "A defence is only as strong as the strongest attack you tried: report the lowest accuracy, "
+        "as a fraction between 0 and 1.",
+        "ja": "防御の強さは、試した中で最も強い攻撃で決まります。最も低い正解率を 0〜1 の割合で答えましょう。",
+    },
 }
 
 
