@@ -308,7 +308,7 @@ def wrap_model(
     """
     _check_single_io(model)
     declared = tuple(getattr(model, "input_shape", ()) or ())
-    if input_shape is None and len(declared) == 3 and declared[0] is not None:
+    if input_shape is None and declared:
         _check_shapes(declared, (None, None))
     shape = tuple(input_shape or getattr(model, "input_shape", (None,))[1:])
     if len(shape) != 3 or any(s is None for s in shape):
@@ -319,7 +319,8 @@ def wrap_model(
     x = inputs if preprocess is None else _as_layer(preprocess)(inputs)
     core = model
     if output == "probabilities" or (output == "auto" and ends_in_softmax(model, shape)):
-        core = _logits_head(model) or keras.Sequential([model, LogProbabilities()])
+        head = _logits_head(model) if _last_layer_is_softmax(model) else None  # else: probabilities, take the log
+        core = head or keras.Sequential([model, LogProbabilities()])
     out = core(x)
     wrapped = keras.Model(inputs, out, name=name or f"wrapped_{model.name}")
     _check_shapes((None, *shape), tuple(wrapped.output_shape))
