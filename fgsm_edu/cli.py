@@ -1,0 +1,266 @@
+"""The ``fgsm-edu`` command line: a demo without a notebook, one-image attacks, and dataset evaluation.
+
+    fgsm-edu demo --out DIR
+    fgsm-edu attack IMAGE --model NAME --eps 0.01 [--target CLASS] --out ADV.png
+    fgsm-edu evaluate --model NAME --eps 0,0.02,0.05,0.1 [--attack pgd] [--json FILE]
+
+Bad arguments end with a one-line error and exit code 2; no file is overwritten without --force.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fgsm_edu import __version__
+from fgsm_edu.errors import FgsmEduError, InvalidArgumentError
+from fgsm_edu.models import KNOWN_MODELS
+
+DIGITS_MODELS = ("digits_cnn", "digits_linear")
+DEMO_EPSILONS = (0.0, 0.02, 0.05, 0.1, 0.2)
+DEMO_FILES = ("sweep.png", "perturbation.png", "accuracy_vs_epsilon.png", "fooled.png", "evaluation.json")
+
+
+class CliError(Exception):
+    """A user mistake found after parsing; reported by the sub-command's parser (exit code 2)."""
+
+
+def parse_eps(text: str) -> float:
+    """Read one epsilon: a number ("0.03") or a fraction of 255 grey levels ("8/255").
+
+    Args:
+        text: the command-line text.
+
+    Returns:
+        The value as a float.
+    """
+    try:
+        top, _, bottom = text.strip().partition("/")
+        return float(top) / (float(bottom) if bottom else 1.0)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"cannot read {text!r} as an epsilon; write 0.03 or 8/255") from None
+
+
+def parse_eps_list(text: str) -> list[float]:
+    """Read a comma-separated list of epsilons, for example "0,0.02,8/255".
+
+    Args:
+        text: the command-line text.
+
+    Returns:
+        The values as floats.
+    """
+    return [parse_eps(part) for part in text.split(",") if part.strip()] or [parse_eps(text)]
+
+
+def _weights(text: str) -> Any:
+    """--weights: "default", "none" (random, offline) or a path."""
+    return None if text.lower() == "none" else text
+
+
+def _model_options(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
+    """Add --model and --weights to a sub-command."""
+    parser.add_argument("--model", required=True, choices=choices, help="the model to attack")
+    parser.add_argument(
+        "--weights",
+        type=_weights,
+        default="default",
+        help="'default' (shipped digits weights; ImageNet for mobilenet_v2, downloaded once), "
+        "'none' (random weights, offline) or a weights file",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with its three sub-commands.
+
+    Returns:
+        The parser.
+    """
+    parser = argparse.ArgumentParser(
+        prog="fgsm-edu",
+        description="Adversarial examples with the Fast Gradient Sign Method: "
+        "adv_x = clip(x + eps * sign(grad_x J(theta, x, y))). Epsilon is a fraction of the pixel range.",
+        epilog="Run 'fgsm-edu COMMAND --help' for each command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"fgsm-edu {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo = commands.add_parser(
+        "demo", help="attack the bundled digits models and write the pictures (offline, under a minute)"
+    )
+    demo.add_argument("--out", required=True, type=Path, help="folder for the PNGs and evaluation.json")
+    demo.add_argument("--force", action="store_true", help="overwrite files already in the folder")
+    attack = commands.add_parser("attack", help="attack one image file and save the adversarial image")
+    attack.add_argument("image", type=Path, help="the image file (PNG, JPEG, ...), resized to the model's input")
+    _model_options(attack, KNOWN_MODELS)
+    attack.add_argument("--eps", type=parse_eps, default=0.01, help="the step, e.g. 0.01 or 8/255 (default 0.01)")
+    attack.add_argument("--target", help="move towards this class (id or name) instead of away from the prediction")
+    attack.add_argument("--out", required=True, type=Path, help="where to write the adversarial PNG")
+    attack.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    evaluate = commands.add_parser("evaluate", help="accuracy and confidence on the digits test split per epsilon")
+    _model_options(evaluate, DIGITS_MODELS)
+    evaluate.add_argument("--eps", type=parse_eps_list, default=list(DEMO_EPSILONS), help="e.g. 0,0.02,0.05,0.1")
+    evaluate.add_argument("--attack", choices=("fgsm", "pgd", "bim"), default="fgsm", help="the attack (default fgsm)")
+    evaluate.add_argument("--steps", type=int, default=10, help="steps of pgd/bim (default 10)")
+    evaluate.add_argument("--json", type=Path, help="also write the records to this JSON file")
+    evaluate.add_argument("--force", action="store_true", help="overwrite --json if it exists")
+    return parser
+
+
+def _free(path: Path, force: bool) -> Path:
+    """Refuse to overwrite an existing file unless --force was given."""
+    if path.is_dir():
+        raise CliError(f"{path} is a folder; pass a file name such as {path / 'adversarial.png'}")
+    if path.exists() and not force:
+        raise CliError(f"{path} already exists; pass --force to overwrite it")
+    return path
+
+
+def format_table(records: Sequence[dict[str, Any]]) -> str:
+    """The evaluation records as an aligned text table.
+
+    Args:
+        records: the result of ``evaluate``.
+
+    Returns:
+        The table, one line per epsilon.
+    """
+    lines = [f"{'eps':>8}  {'accuracy':>8}  {'mean confidence':>15}  {'n':>6}"]
+    for r in records:
+        lines.append(f"{r['eps']:>8.4g}  {r['accuracy']:>8.1%}  {r['mean_confidence']:>15.1%}  {r['n']:>6}")
+    return "\n".join(lines)
+
+
+def _save_png(image: np.ndarray, path: Path) -> np.ndarray:
+    """Write a [0, 1] image as an 8-bit PNG; return the image exactly as saved."""
+    from PIL import Image
+
+    pixels = np.round(np.clip(image, 0.0, 1.0) * 255).astype(np.uint8)
+    Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels).save(path, format="PNG")
+    return pixels.astype(np.float32) / 255.0
+
+
+def _target_id(model: Any, text: str) -> int:
+    """Turn --target (a class id or a class name) into a class id."""
+    from fgsm_edu.models import model_info
+
+    info = model_info(model)
+    if text.strip().lstrip("-").isdigit():
+        return int(text)
+    names = [n.lower() for n in info.class_names or ()]
+    if text.lower() not in names:
+        raise CliError(f"--target {text!r} is not a class id or a class name of {info.name}")
+    return names.index(text.lower())
+
+
+def run_attack(args: argparse.Namespace) -> None:
+    """fgsm-edu attack: print the prediction before and after, write the adversarial PNG."""
+    from fgsm_edu.attacks import fgsm
+    from fgsm_edu.data import load_image
+    from fgsm_edu.models import load_model, model_info, predict
+
+    out = _free(args.out, args.force)
+    model = load_model(args.model, args.weights)
+    height, width, channels = model_info(model).input_shape
+    image = load_image(args.image, size=(int(height), int(width)))  # type: ignore[arg-type]
+    if channels == 1:
+        image = image.mean(axis=-1, keepdims=True)
+    target = None if args.target is None else _target_id(model, args.target)
+    adv = fgsm(model, image, target, args.eps, targeted=target is not None)
+    saved = _save_png(adv, out)
+    print(f"before: {predict(model, image)}")
+    print(f"after:  {predict(model, saved)}  (eps = {args.eps:.4g}, as saved in 8-bit PNG)")
+    print(f"wrote {out}")
+
+
+def run_evaluate(args: argparse.Namespace) -> None:
+    """fgsm-edu evaluate: print the table of accuracy and confidence per epsilon."""
+    from fgsm_edu.data import load_digits_data
+    from fgsm_edu.evaluation import evaluate
+    from fgsm_edu.models import load_model
+
+    if args.steps < 1:
+        raise InvalidArgumentError(f"--steps must be a positive int, got {args.steps}")
+    out = None if args.json is None else _free(args.json, args.force)
+    kwargs = {} if args.attack == "fgsm" else {"steps": args.steps}
+    digits = load_digits_data()
+    model = load_model(args.model, args.weights)
+    progress = sys.stderr.isatty()
+    records = evaluate(model, (digits.x_test, digits.y_test), args.eps, attack=args.attack, progress=progress, **kwargs)
+    print(f"{args.attack.upper()} on {args.model}, digits test split:")
+    print(format_table(records))
+    if out is not None:
+        out.write_text(json.dumps(records, indent=2) + "\n")
+        print(f"wrote {out}")
+
+
+def run_demo(args: argparse.Namespace) -> None:
+    """fgsm-edu demo: attack the digits models offline and write the lesson pictures."""
+    from fgsm_edu.attacks import fgsm_sweep
+    from fgsm_edu.data import load_digits_data
+    from fgsm_edu.evaluation import evaluate, most_confidently_fooled
+    from fgsm_edu.models import load_model
+    from fgsm_edu.plots import show_curves, show_fooled, show_perturbation, show_sweep
+
+    if args.out.exists() and not args.out.is_dir():
+        raise CliError(f"--out {args.out} is a file; pass a folder")
+    paths = [_free(args.out / name, args.force) for name in DEMO_FILES]
+    args.out.mkdir(parents=True, exist_ok=True)
+    digits = load_digits_data()
+    models = {name: load_model(name) for name in DIGITS_MODELS}
+    cnn, data = models["digits_cnn"], (digits.x_test, digits.y_test)
+    sweep = fgsm_sweep(cnn, digits.x_test[0], digits.y_test[0], epsilons=(0.0, 0.05, 0.1, 0.2, 0.3))
+    results = {name: evaluate(m, data, DEMO_EPSILONS, progress=False) for name, m in models.items()}
+    figures = [
+        show_sweep(cnn, sweep),
+        show_perturbation(sweep.perturbation),
+        show_curves(results, title="FGSM on the digits test split"),
+        show_fooled(cnn, most_confidently_fooled(cnn, *data, eps=0.1)),
+    ]
+    for fig, path in zip(figures, paths, strict=False):
+        fig.savefig(path, dpi=100)
+    paths[-1].write_text(json.dumps(results, indent=2) + "\n")
+    for name, records in results.items():
+        print(f"FGSM on {name}:\n{format_table(records)}\n")
+    print("wrote:\n" + "\n".join(f"  {p}" for p in paths))
+
+
+COMMANDS = {"demo": run_demo, "attack": run_attack, "evaluate": run_evaluate}
+
+
+def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The sub-command's parser, so errors read "fgsm-edu attack: error: ..."."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[command]  # type: ignore[no-any-return]
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line (the ``fgsm-edu`` console script).
+
+    Args:
+        argv: the arguments (default: sys.argv[1:]).
+
+    Returns:
+        The exit code: 0 on success; errors exit with 2 through argparse.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except (CliError, FgsmEduError) as err:
+        _subparser(parser, args.command).error(" ".join(str(err).split()))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""The fgsm-edu command line: the console script run as a subprocess (offline), errors checked in-process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import fgsm_edu
+from fgsm_edu import cli
+
+SCRIPT = Path(sys.executable).with_name("fgsm-edu")
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script (or ``python -m fgsm_edu.cli``) with downloads pointed nowhere."""
+    command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "fgsm_edu.cli"]
+    env = {**os.environ, "FGSM_EDU_DOWNLOAD_BASE": "http://127.0.0.1:9/", "MPLBACKEND": "Agg"}
+    return subprocess.run([*command, *args], capture_output=True, text=True, timeout=300, cwd=cwd, env=env)
+
+
+def _error_line(done: subprocess.CompletedProcess[str]) -> str:
+    """The last line of stderr, after checking it is an argparse-style error and not a traceback."""
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    return done.stderr.strip().splitlines()[-1]
+
+
+def test_version_and_help(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0 and capsys.readouterr().out.strip() == f"fgsm-edu {fgsm_edu.__version__}"
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert all(command in text for command in ("demo", "attack", "evaluate")) and "fraction of the pixel range" in text
+    for command, option in (("demo", "--force"), ("attack", "--target"), ("evaluate", "--json")):
+        with pytest.raises(SystemExit):
+            cli.main([command, "--help"])
+        assert option in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_demo_writes_the_pictures_and_the_table_and_never_overwrites(tmp_path, digits, digits_cnn):
+    out = tmp_path / "demo"
+    done = run_cli("demo", "--out", str(out))
+    assert done.returncode == 0, done.stderr[-2000:]
+    for name in cli.DEMO_FILES:
+        assert (out / name).is_file() and str(out / name) in done.stdout
+    for name in ("sweep.png", "perturbation.png", "accuracy_vs_epsilon.png", "fooled.png"):
+        with Image.open(out / name) as image:
+            assert image.format == "PNG" and image.width >= 500
+    table = json.loads((out / "evaluation.json").read_text())
+    assert set(table) == {"digits_cnn", "digits_linear"}
+    expected = fgsm_edu.evaluate(digits_cnn, (digits.x_test, digits.y_test), cli.DEMO_EPSILONS, progress=False)
+    assert [r["accuracy"] for r in table["digits_cnn"]] == [r["accuracy"] for r in expected]
+    before = (out / "sweep.png").stat().st_mtime_ns
+    again = run_cli("demo", "--out", str(out))
+    assert "already exists; pass --force" in _error_line(again)
+    assert (out / "sweep.png").stat().st_mtime_ns == before
+
+
+@pytest.mark.slow
+def test_attack_prints_before_and_after_and_writes_the_adversarial_png(tmp_path, digits, digits_cnn):
+    source = tmp_path / "digit.png"
+    Image.fromarray(np.round(digits.x_test[0, ..., 0] * 255).astype(np.uint8)).save(source)
+    out = tmp_path / "adv.png"
+    done = run_cli("attack", str(source), "--model", "digits_cnn", "--eps", "0.2", "--out", str(out))
+    assert done.returncode == 0, done.stderr[-2000:]
+    before, after = done.stdout.splitlines()[:2]
+    clean = fgsm_edu.load_image(source, size=8).mean(-1, keepdims=True)
+    adv = fgsm_edu.load_image(out).mean(-1, keepdims=True)
+    assert adv.shape == (8, 8, 1) and np.abs(adv - clean).max() <= 0.2 + 1 / 255
+    assert before == f"before: {fgsm_edu.predict(digits_cnn, clean)}"
+    assert after.startswith(f"after:  {fgsm_edu.predict(digits_cnn, adv)}")
+    assert fgsm_edu.predict(digits_cnn, adv).label != fgsm_edu.predict(digits_cnn, clean).label  # it was fooled
+
+
+@pytest.mark.slow
+def test_evaluate_prints_the_table_and_writes_json(tmp_path, digits, digits_linear):
+    out = tmp_path / "records.json"
+    done = run_cli("evaluate", "--model", "digits_linear", "--eps", "0,0.05,8/255", "--json", str(out))
+    assert done.returncode == 0, done.stderr[-2000:]
+    records = json.loads(out.read_text())
+    expected = fgsm_edu.evaluate(digits_linear, (digits.x_test, digits.y_test), [0, 0.05, 8 / 255], progress=False)
+    assert [r["eps"] for r in records] == pytest.approx([r["eps"] for r in expected])
+    assert [r["accuracy"] for r in records] == [r["accuracy"] for r in expected]
+    lines = done.stdout.splitlines()
+    assert "accuracy" in lines[1] and len([line for line in lines if "%" in line]) == 3
+
+
+@pytest.mark.slow
+def test_a_bad_epsilon_is_one_line_and_exit_code_2():
+    line = _error_line(run_cli("evaluate", "--model", "digits_linear", "--eps", "0,8"))
+    assert line.startswith("fgsm-edu evaluate: error:") and "8/255" in line
+
+
+def _fails(capsys, argv: list[str]) -> str:
+    """Run main() in-process, expect exit code 2 and return the error line."""
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "Traceback" not in "\n".join(err)
+    return err[-1]
+
+
+def test_bad_arguments_end_with_a_clear_error(capsys, tmp_path):
+    existing = tmp_path / "exists.json"
+    existing.write_text("[]")
+    assert "invalid choice: 'resnet'" in _fails(capsys, ["evaluate", "--model", "resnet"])
+    assert "cannot read 'abc'" in _fails(capsys, ["evaluate", "--model", "digits_cnn", "--eps", "0,abc"])
+    assert "--steps must be a positive int" in _fails(
+        capsys, ["evaluate", "--model", "digits_cnn", "--attack", "pgd", "--steps", "0"]
+    )
+    assert "pass --force" in _fails(capsys, ["evaluate", "--model", "digits_cnn", "--json", str(existing)])
+    assert existing.read_text() == "[]"
+    missing = ["attack", str(tmp_path / "missing.png"), "--model", "digits_cnn", "--out", str(tmp_path / "a.png")]
+    assert "no file at" in _fails(capsys, missing)
+    assert "is a folder" in _fails(capsys, ["attack", str(existing), "--model", "digits_cnn", "--out", str(tmp_path)])
+    assert "required" in _fails(capsys, ["attack", str(existing), "--model", "digits_cnn"])
+    assert "is a file" in _fails(capsys, ["demo", "--out", str(existing)])
+    missing_weights = ["evaluate", "--model", "digits_cnn", "--weights", str(tmp_path / "w.h5")]
+    assert "does not exist" in _fails(capsys, missing_weights)
+
+
+def test_attack_with_a_target_name_or_id(capsys, tmp_path, digits, digits_cnn):
+    source = tmp_path / "digit.png"
+    Image.fromarray(np.round(digits.x_test[0, ..., 0] * 255).astype(np.uint8)).save(source)
+    base = ["attack", str(source), "--model", "digits_cnn", "--eps", "0.1"]
+    assert cli.main([*base, "--target", "5", "--out", str(tmp_path / "to5.png")]) == 0
+    assert "wrote" in capsys.readouterr().out
+
+    def p5(path):
+        return fgsm_edu.predict(digits_cnn, fgsm_edu.load_image(path).mean(-1, keepdims=True), top=10)
+
+    clean, moved = p5(source), p5(tmp_path / "to5.png")
+    assert moved.probabilities[list(moved.ids).index(5)] > clean.probabilities[list(clean.ids).index(5)]
+    assert "not a class id or a class name" in _fails(capsys, [*base, "--target", "cat", "--out", str(tmp_path / "b")])
+    assert "labels must be >= 0 and < 10" in _fails(capsys, [*base, "--target", "12", "--out", str(tmp_path / "c")])
+
+
+def test_format_table_and_eps_parsing():
+    table = cli.format_table([{"eps": 0.0, "accuracy": 0.984, "mean_confidence": 0.99, "n": 450}])
+    assert table.splitlines()[1].split() == ["0", "98.4%", "99.0%", "450"]
+    assert cli.parse_eps_list("0, 0.02,8/255") == pytest.approx([0.0, 0.02, 8 / 255])
