@@ -187,6 +187,24 @@ def _run_batch(model: Any, plan: _Plan, parts: tuple[np.ndarray, ...], strategy:
     return step(*(_shard(strategy, p) for p in parts), *plan.consts)
 
 
+def _checked_parts(x_raw: Any, y_raw: Any, info: Any, plan: _Plan, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """Check one batch against the model; return (x, y), plus the random-start noise for PGD/BIM."""
+    x, _ = as_image_batch(x_raw, info.input_shape)
+    y = check_labels(y_raw, len(x), info.num_classes or None)
+    if plan.fn is not _pgd_sums:
+        return x, y
+    noise = rng.uniform(-1.0, 1.0, x.shape) if plan.needs_noise else np.zeros(x.shape)
+    return x, y, noise.astype(np.float32)
+
+
+def _as_given(epsilons: Any, checked: np.ndarray) -> list[float]:
+    """The user's epsilons as Python floats (0.02, not 0.0199999996), one per checked float32 value."""
+    given: dict[float, float] = {}
+    for e in sorted(float(v) for v in np.ravel(np.asarray(epsilons, dtype=object))):
+        given.setdefault(float(np.float32(e)), e)
+    return [given[float(c)] for c in checked]
+
+
 def evaluate(
     model: Any,
     data: Any,
@@ -215,29 +233,21 @@ def evaluate(
         ``pandas.DataFrame(records)`` shows it as a table.
     """
     eps = check_epsilons(epsilons)
-    shown = sorted({check_eps(e, name="each epsilon") for e in np.ravel(np.asarray(epsilons, dtype=object))})
     plan = _plan(attack, eps, attack_kwargs)
     info, rng = model_info(model), np.random.default_rng(plan.seed)
     iterator, total = batches(data, batch_size)
     correct, confidence, n = np.zeros(len(eps)), np.zeros(len(eps)), 0
     for x_raw, y_raw in tqdm(iterator, total=total, desc=f"{attack.upper()} evaluation", disable=not progress):
-        x, _ = as_image_batch(x_raw, info.input_shape)
-        y = check_labels(y_raw, len(x), info.num_classes or None)
-        if len(x) == 0:
-            continue
-        parts: tuple[np.ndarray, ...] = (x, y)
-        if plan.fn is _pgd_sums:
-            noise = rng.uniform(-1.0, 1.0, x.shape) if plan.needs_noise else np.zeros(x.shape)
-            parts = (x, y, noise.astype(np.float32))
-        sums = _run_batch(model, plan, parts, strategy)
-        correct += np.asarray(sums[0], np.float64)
-        confidence += np.asarray(sums[1], np.float64)
-        n += len(x)
+        parts = _checked_parts(x_raw, y_raw, info, plan, rng)
+        if len(parts[0]):
+            sums = _run_batch(model, plan, parts, strategy)
+            correct, confidence = correct + np.asarray(sums[0]), confidence + np.asarray(sums[1])
+            n += len(parts[0])
     if n == 0:
         raise InvalidArgumentError("data holds no images; pass at least one (image, label) pair.")
     return [
         {"eps": e, "accuracy": float(c / n), "mean_confidence": float(p / n), "n": n}
-        for e, c, p in zip(shown, correct, confidence, strict=True)
+        for e, c, p in zip(_as_given(epsilons, eps), correct, confidence, strict=True)
     ]
 
 
