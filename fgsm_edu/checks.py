@@ -112,7 +112,7 @@ def check_eps(eps: Any, name: str = "eps") -> float:
     Returns:
         eps as a Python float.
     """
-    if not isinstance(eps, bool) and np.ndim(eps) == 0 and hasattr(eps, "dtype"):
+    if hasattr(eps, "dtype") and np.ndim(eps) == 0:
         eps = np.asarray(eps)[()]  # a 0-d numpy array or tensor holding one number
     if isinstance(eps, bool | np.bool_) or not isinstance(eps, Real | np.number) or isinstance(eps, np.complexfloating):
         several = " (for several epsilons at once, use `fgsm_sweep(model, x, y, epsilons=[...])`)"
@@ -142,13 +142,18 @@ def check_epsilons(epsilons: Any) -> np.ndarray:
     """
     if isinstance(epsilons, str | bytes):
         raise InvalidTypeError(f"epsilons must be numbers such as [0, 0.01, 0.1], got the text {epsilons!r}.")
-    if np.ndim(epsilons) == 0 and hasattr(epsilons, "__iter__") and not hasattr(epsilons, "dtype"):
-        epsilons = list(epsilons)  # a generator or other one-shot iterable
-    values = np.atleast_1d(np.asarray(epsilons, dtype=object)).ravel()
+    if not isinstance(epsilons, np.ndarray) and hasattr(epsilons, "__iter__"):
+        epsilons = list(epsilons)  # lists, tuples, generators, tensors
+    try:
+        values = np.atleast_1d(np.asarray(epsilons, dtype=object)).ravel()
+    except ValueError:
+        raise InvalidTypeError(
+            f"epsilons must be a flat list of numbers such as [0, 0.01, 0.1], got {epsilons!r}."
+        ) from None
     if values.size == 0:
         raise InvalidArgumentError("epsilons is empty; pass at least one value, for example [0, 0.01, 0.1].")
-    checked = sorted({check_eps(e, name="each epsilon") for e in values})
-    return np.asarray(checked, dtype=np.float32)
+    checked = np.asarray([check_eps(e, name="each epsilon") for e in values], dtype=np.float32)
+    return np.unique(checked)  # sorted; de-duplicated after rounding to float32, as the attack uses them
 
 
 def check_labels(y: Any, n: int, num_classes: int | None) -> np.ndarray:
