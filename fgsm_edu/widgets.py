@@ -110,12 +110,26 @@ def to_png(image: np.ndarray, min_side: int = MIN_DISPLAY_SIDE) -> bytes:
     """
     pixels = np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
     img = Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels)
-    scale = max(1, -(-min_side // min(img.size)))
-    if scale > 1:
-        img = img.resize((img.width * scale, img.height * scale), Image.Resampling.NEAREST)
+    height, width = display_size(pixels.shape, min_side)
+    if (height, width) != pixels.shape[:2]:
+        img = img.resize((width, height), Image.Resampling.NEAREST)
     buffer = io.BytesIO()
     img.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
+
+
+def display_size(shape: Sequence[int], min_side: int = MIN_DISPLAY_SIDE) -> tuple[int, int]:
+    """The (height, width) an image is shown at: enlarged by a whole factor to a short side >= min_side.
+
+    Args:
+        shape: the image's shape, (H, W, ...).
+        min_side: the smallest short side to show.
+
+    Returns:
+        The displayed (height, width) in pixels.
+    """
+    scale = max(1, -(-min_side // min(shape[0], shape[1])))
+    return int(shape[0]) * scale, int(shape[1]) * scale
 
 
 def perturbation_view(adversarial: np.ndarray, clean: np.ndarray, max_eps: float) -> np.ndarray:
@@ -163,7 +177,8 @@ class Panel(w.VBox):
         adversarial, perturbation = w.Image(format="png"), w.Image(format="png")
         adv_caption, pert_caption = w.HTML(), w.HTML()
         label = w.HTML(layout=w.Layout(min_height="2.5em"))
-        columns = w.HBox([w.VBox([adv_caption, adversarial]), w.VBox([pert_caption, perturbation])])
+        column = w.Layout(align_items="flex-start", margin="0 12px 0 0")
+        columns = w.HBox([w.VBox([adversarial, adv_caption], layout=column), w.VBox([perturbation, pert_caption])])
         super().__init__([title, columns, label], layout=w.Layout(margin="0 24px 0 0"))
         self.model, self.info, self.label = model, model_info(model), label
         self.adversarial, self.perturbation = adversarial, perturbation
@@ -182,6 +197,11 @@ class Panel(w.VBox):
         """
         self.sweep, self._clean, self._png = sweep, clean, {}
         self._top_eps = float(sweep.epsilons[-1])
+        height, width = display_size(clean.shape)
+        for widget in (self.adversarial, self.perturbation, *self._captions):  # fixed size: no stretching
+            widget.layout.width = f"{width}px"
+        for widget in (self.adversarial, self.perturbation):
+            widget.layout.height = f"{height}px"
 
     def pngs(self, index: int) -> tuple[bytes, bytes]:
         """Return (adversarial PNG, perturbation PNG) for the index-th epsilon, encoding it once.
@@ -209,8 +229,9 @@ class Panel(w.VBox):
         adversarial, perturbation = self.pngs(index)
         self.adversarial.value, self.perturbation.value = adversarial, perturbation
         self.label.value = self.caption(index, truth, target)
-        self._captions[0].value = i18n.t("widgets.adversarial")
-        self._captions[1].value = i18n.t("widgets.perturbation", eps=self._top_eps)
+        small = '<div style="line-height: 1.3; font-size: 90%">{}</div>'
+        self._captions[0].value = small.format(i18n.t("widgets.adversarial"))
+        self._captions[1].value = small.format(i18n.t("widgets.perturbation", eps=self._top_eps))
 
     def caption(self, index: int, truth: int | None, target: int) -> str:
         """The label text for the index-th epsilon: "predicted 7 (98.1%) · true label 3 · ✗ fooled".
@@ -270,9 +291,11 @@ class EpsilonExplorer(w.VBox):
         options = [(_eps_text(e), e) for e in self.epsilons]
         slider = w.SelectionSlider(options=options, value=self.epsilons[0], description=i18n.t("widgets.epsilon"))
         slider.layout = w.Layout(width="min(560px, 100%)")
-        mode = w.ToggleButtons(description=i18n.t("widgets.attack"), style={"description_width": "initial"})
+        mode = w.ToggleButtons(style={"button_width": "auto"}, tooltips=[])
+        mode_label = w.HTML(f'<div style="text-align: right">{i18n.t("widgets.attack")}</div>')
+        mode_label.layout = w.Layout(width="80px", margin="0 8px 0 0")
         target = w.Dropdown(options=_target_options(panels), value=UNTARGETED, description=i18n.t("widgets.target"))
-        super().__init__([slider, w.HBox([mode, target]), w.HBox(panels)])
+        super().__init__([slider, w.HBox([mode_label, mode]), target, w.HBox(panels)])
         self.slider, self.mode, self.target, self.panels = slider, mode, target, panels
         self.image: np.ndarray | None = None
         self.true_label: int | None = None

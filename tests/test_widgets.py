@@ -83,7 +83,8 @@ def test_slider_changes_label_confidence_and_images(digits_cnn: Any, fooled_exam
     assert len({confidence(text) for _, text, _, _ in shown.values()}) > 1
     assert len({adv for _, _, adv, _ in shown.values()}) == len(EPSILONS)
     assert len({pert for _, _, _, pert in shown.values()}) == len(EPSILONS)
-    assert 'aria-live="polite"' in last[0]
+    assert 'aria-live="polite"' in last[0] and explorer.label is explorer.panels[0].label
+    assert explorer.adversarial.value == last[2] and explorer.perturbation.value == last[3]
     clean_png = decode(first[2])
     assert clean_png.shape == (160, 160)  # an 8x8 digit, enlarged 20x
     assert np.array_equal(clean_png[::20, ::20], np.round(image[..., 0] * 255).astype(np.uint8))
