@@ -220,11 +220,12 @@ def evaluate(
 
     Args:
         model: a model taking [0, 1] pixels and returning logits.
-        data: an (x, y) pair of arrays, or a tf.data.Dataset yielding (x, y) batches.
+        data: an (x, y) pair of arrays, a DigitsData (its test split), or a tf.data.Dataset of (x, y) batches.
         epsilons: the epsilons to evaluate (sorted, de-duplicated); 0 gives the clean accuracy.
         attack: "fgsm" (one gradient per batch serves every epsilon), "pgd" or "bim".
         batch_size: images per batch for arrays; lower it for large models (K x batch images per pass).
-        strategy: any tf.distribute.Strategy (for example MirroredStrategy) to spread batches over devices.
+        strategy: any tf.distribute.Strategy (for example MirroredStrategy): each batch is split over its
+            replicas and the sums are reduced, so the records equal the single-device ones.
         progress: show a tqdm progress bar over batches.
         **attack_kwargs: norm, clip (all attacks); steps, step_size (pgd, bim); random_start, seed (pgd).
 
