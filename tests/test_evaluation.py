@@ -36,7 +36,7 @@ def test_dataset_of_batches_equals_arrays(digits, digits_linear):
     from_arrays = evaluate(digits_linear, (x, y), [0.0, 0.03], batch_size=450, progress=False)
     dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(37)
     from_dataset = evaluate(digits_linear, dataset, [0.0, 0.03], progress=False)
-    from_digits = evaluate(digits_linear, digits, [0.0, 0.03], progress=False)  # DigitsData: its test split
+    from_digits = evaluate(digits_linear, digits, [0.0, 0.03], batch_size=450, progress=False)  # its test split
     assert from_digits == from_arrays
     for a, b in zip(from_arrays, from_dataset, strict=True):
         assert a["n"] == b["n"] == len(x)
