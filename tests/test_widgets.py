@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 import io
 import re
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
@@ -272,3 +274,9 @@ def test_widget_text_follows_the_language(digits_cnn: Any, fooled_example: Any) 
         i18n.set_language("en")
     explorer.slider.value = 0.3
     assert "predicted" in explorer.texts()[0]
+
+
+def test_import_fgsm_edu_leaves_widgets_out() -> None:
+    code = "import sys, fgsm_edu; print('ipywidgets' in sys.modules, 'fgsm_edu.widgets' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split() == ["False", "False"]
