@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -291,7 +292,7 @@ class EpsilonExplorer(w.VBox):
         options = [(_eps_text(e), e) for e in self.epsilons]
         slider = w.SelectionSlider(options=options, value=self.epsilons[0], description=i18n.t("widgets.epsilon"))
         slider.layout = w.Layout(width="min(560px, 100%)")
-        mode = w.ToggleButtons(style={"button_width": "auto"}, tooltips=[])
+        mode = w.ToggleButtons(style={"button_width": "auto"})
         mode_label = w.HTML(f'<div style="text-align: right">{i18n.t("widgets.attack")}</div>')
         mode_label.layout = w.Layout(width="80px", margin="0 8px 0 0")
         target = w.Dropdown(options=_target_options(panels), value=UNTARGETED, description=i18n.t("widgets.target"))
@@ -404,8 +405,6 @@ def _single_image(image: Any) -> np.ndarray:
 
 def _plain(markup: str) -> str:
     """Strip HTML tags and unescape entities: the text a person reads."""
-    import re
-
     return html.unescape(re.sub(r"<[^>]+>", "", markup))
 
 
