@@ -1,0 +1,187 @@
+"""Every lesson notebook follows the conventions (notes in notebooks/) and runs top to bottom on a fresh kernel.
+
+Execution is offline on purpose: the kernel gets a download mirror that refuses connections, so
+lesson 01 always takes its offline path (the digits CNN) when run as committed, and MobileNetV2
+with random weights when ``WEIGHTS = None`` is injected into its parameters cell. Each run's
+wall time is printed (``pytest -s`` not needed).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+ENGLISH = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+JAPANESE = sorted((NOTEBOOKS / "ja").glob("[0-9][0-9]_*.ipynb"))
+ALL = ENGLISH + JAPANESE
+CELL_TIMEOUT_S = 300
+SETUP = """# Setup: on Colab, install fgsm-edu once (Colab's own tensorflow, ipywidgets and matplotlib are kept).
+import sys
+
+if "google.colab" in sys.modules:
+    try:
+        import fgsm_edu
+    except ImportError:
+        %pip install --quiet --no-deps "fgsm-edu @ git+https://github.com/fgsm-edu/fgsm-edu"
+import fgsm_edu as fe
+
+fe.check_environment()
+%matplotlib inline"""
+BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+# What must never appear in a cell's output: tracebacks, and TensorFlow / absl / CUDA log noise.
+SPAM = re.compile(r"Traceback|Warning|WARNING|^[IWEF]\d{4} |absl::|cuda|oneDNN|tensorflow/core|TF-TRT", re.M)
+
+
+def ids(paths: list[Path]) -> list[str]:
+    """Readable test ids: "01_fgsm_explained" or "ja/01_fgsm_explained"."""
+    return [str(p.relative_to(NOTEBOOKS).with_suffix("")) for p in paths]
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    """Read a notebook as nbformat 4."""
+    return nbformat.read(path, as_version=4)
+
+
+def parameters_index(nb: nbformat.NotebookNode) -> int:
+    """The index of the cell tagged "parameters"."""
+    tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell must be tagged 'parameters'"
+    return tagged[0]
+
+
+def test_there_are_lessons():
+    assert len(ENGLISH) >= 2, f"expected the lesson notebooks in {NOTEBOOKS}"
+
+
+@pytest.mark.parametrize("path", ALL, ids=ids(ALL))
+def test_committed_without_outputs(path):
+    nb = read(path)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"cell {i} has outputs: strip them"
+    assert "widgets" not in nb.metadata, "saved widget state: strip it (nbstripout)"
+
+
+@pytest.mark.parametrize("path", ALL, ids=ids(ALL))
+def test_follows_the_lesson_conventions(path):
+    nb = read(path)
+    first, markdown = nb.cells[0], [c.source for c in nb.cells if c.cell_type == "markdown"]
+    assert first.cell_type == "markdown" and first.source.startswith("# Lesson ")
+    assert BADGE in first.source and f"notebooks/{path.relative_to(NOTEBOOKS).as_posix()}" in first.source
+    assert any("Learning objectives" in m or "学習目標" in m for m in markdown)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code[0].source == SETUP, "the setup cell must be identical in every notebook"
+    assert "import fgsm_edu" in code[0].source
+    p = parameters_index(nb)
+    assert nb.cells[p] is code[1], "the parameters cell is the second code cell"
+    assert re.search(r'^LANG = "(en|ja)"', nb.cells[p].source, re.M)
+    assert "fe.set_language(LANG)" in code[2].source
+    assert any("<details>" in m for m in markdown), "exercise solutions sit in collapsed <details> cells"
+    assert "exercises" in "".join(c.source for c in code), "exercises are checked by fgsm_edu.exercises"
+    assert nb.cells[-1].cell_type == "markdown" and ("Summary" in markdown[-1] or "まとめ" in markdown[-1])
+
+
+@pytest.mark.parametrize("path", JAPANESE, ids=ids(JAPANESE))
+def test_japanese_code_is_identical_but_for_the_parameters(path):
+    ja, en = read(path), read(NOTEBOOKS / path.name)
+    pj, pe = parameters_index(ja), parameters_index(en)
+    code_ja = [c.source for i, c in enumerate(ja.cells) if c.cell_type == "code" and i != pj]
+    code_en = [c.source for i, c in enumerate(en.cells) if c.cell_type == "code" and i != pe]
+    assert code_ja == code_en
+    assert 'LANG = "ja"' in ja.cells[pj].source
+
+
+def with_parameters(nb: nbformat.NotebookNode, values: dict[str, object]) -> nbformat.NotebookNode:
+    """Insert an "injected-parameters" cell after the parameters cell, as papermill does."""
+    if values:
+        source = "\n".join(f"{name} = {value!r}" for name, value in values.items())
+        cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
+        nb.cells.insert(parameters_index(nb) + 1, cell)
+    return nb
+
+
+RUNS = [(p, {}) for p in ALL] + [(p, {"WEIGHTS": None}) for p in ALL if p.name.startswith("01_")]
+
+
+def run_id(run: tuple[Path, dict[str, object]]) -> str:
+    """A test id for a run: the notebook, plus any injected parameters."""
+    path, values = run
+    return ids([path])[0] + "".join(f"[{k}={v}]" for k, v in values.items())
+
+
+def kernel_environment(tmp_path: Path) -> dict[str, str]:
+    """The kernel's environment: a learner's, offline, without what pytest or conftest add.
+
+    ipykernel stops forwarding C-level stderr (TensorFlow's log lines) when it sees
+    PYTEST_CURRENT_TEST, and conftest quietens TensorFlow: both are removed so the outputs
+    checked here are the ones a learner sees.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_CURRENT_TEST", "TF_CPP_MIN_LOG_LEVEL")}
+    env.update(MPLBACKEND="Agg", FGSM_EDU_CACHE_DIR=str(tmp_path / "cache"))
+    env["FGSM_EDU_DOWNLOAD_BASE"] = "http://127.0.0.1:9"  # nothing listens there: every download fails fast
+    return env
+
+
+def solutions(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    """Each exercise's hidden solution code and the check cell just before it."""
+    pairs = []
+    for i, cell in enumerate(nb.cells):
+        found = (
+            re.search(r"<details>.*?```python\n(.*?)```", cell.source, re.S) if cell.cell_type == "markdown" else None
+        )
+        if found:
+            check = next(c.source for c in reversed(nb.cells[:i]) if c.cell_type == "code")
+            assert "exercises." in check, f"the cell before the solution in cell {i} should call a checker"
+            pairs.append((found.group(1), check))
+    return pairs
+
+
+def output_text(output: nbformat.NotebookNode) -> str:
+    """All the text of one cell output (streams, plain text, HTML, errors)."""
+    if output.output_type == "stream":
+        return output.text
+    if output.output_type == "error":
+        return "\n".join(output.traceback)
+    data = output.get("data", {})
+    return "\n".join(str(data.get(kind, "")) for kind in ("text/plain", "text/html"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("run", RUNS, ids=[run_id(r) for r in RUNS])
+def test_runs_top_to_bottom_offline(run, tmp_path, capsys):
+    from nbclient import NotebookClient
+
+    path, values = run
+    nb = with_parameters(read(path), values)
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT_S,
+        startup_timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": NOTEBOOKS}},
+    )
+    with client.setup_kernel(env=kernel_environment(tmp_path)):
+        start = time.perf_counter()
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+        elapsed = time.perf_counter() - start
+        with capsys.disabled():
+            print(f"\n[notebook time] {run_id(run)}: {elapsed:.1f} s")
+        if not values:  # as committed: each hidden solution, run in the same kernel, passes its checker
+            for solution, check in solutions(nb):
+                cell = nbformat.v4.new_code_cell(solution + "\n" + check)
+                nb.cells.append(cell)
+                client.execute_cell(cell, len(nb.cells) - 1)
+                verdict = "".join(output_text(o) for o in cell.outputs)
+                assert "Feedback(correct=True" in verdict, f"the solution\n{solution}\nfails {check}:\n{verdict}"
+    for i, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            text = output_text(output)
+            assert not SPAM.search(text), f"cell {i} output has a traceback or log noise:\n{text[:800]}"
