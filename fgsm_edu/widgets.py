@@ -25,7 +25,8 @@ Where they run: JupyterLab 4 and Notebook 7 (ipywidgets 8 ships the front end), 
 These widgets use core ipywidgets only (no ipympl or other third-party widget packages), which Colab
 renders out of the box: ``google.colab.output.enable_custom_widget_manager()`` is needed only for
 third-party widget libraries, so the lessons do not call it. On Colab keep its own ipywidgets;
-``photo_explorer`` reads the ``FileUpload`` value of ipywidgets 8 and of 7.x alike.
+``photo_explorer`` reads the ``FileUpload`` value of ipywidgets 8 and of 7.x alike. Uploads travel
+over the kernel's websocket: keep photos under ``MAX_UPLOAD_MB`` (phone photos are a few MB).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from fgsm_edu.models import ModelInfo, class_name, model_info
 
 DEFAULT_EPSILONS = (0.0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3)
 MIN_DISPLAY_SIDE = 160  # small images (8x8 digits) are enlarged, pixel for pixel, to at least this
-MAX_UPLOAD_MB = 20
+MAX_UPLOAD_MB = 10  # Jupyter Server's websocket (Tornado's default) refuses messages over 10 MiB anyway
 TRUE, PREDICTED = "true", "predicted"
 UNTARGETED = -1
 _FOOLED_COLOR, _OK_COLOR = "#d32f2f", "#2e7d32"
