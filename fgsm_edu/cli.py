@@ -118,6 +118,8 @@ def _free(path: Path, force: bool) -> Path:
         raise CliError(f"{path} is a folder; pass a file name such as {path / 'adversarial.png'}")
     if path.exists() and not force:
         raise CliError(f"{path} already exists; pass --force to overwrite it")
+    if not path.parent.is_dir():
+        raise CliError(f"the folder {path.parent} does not exist; create it first or pick another path")
     return path
 
 

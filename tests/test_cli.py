@@ -127,6 +127,8 @@ def test_bad_arguments_end_with_a_clear_error(capsys, tmp_path):
     assert "is a folder" in _fails(capsys, ["attack", str(existing), "--model", "digits_cnn", "--out", str(tmp_path)])
     assert "required" in _fails(capsys, ["attack", str(existing), "--model", "digits_cnn"])
     assert "is a file" in _fails(capsys, ["demo", "--out", str(existing)])
+    nowhere = ["attack", str(existing), "--model", "digits_cnn", "--out", str(tmp_path / "no-such-folder" / "a.png")]
+    assert "does not exist; create it first" in _fails(capsys, nowhere)
     missing_weights = ["evaluate", "--model", "digits_cnn", "--weights", str(tmp_path / "w.h5")]
     assert "does not exist" in _fails(capsys, missing_weights)
 
