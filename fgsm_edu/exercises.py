@@ -39,6 +39,9 @@ class Feedback:
         mark = "\u2714" if self.correct else "\u2718"
         return f"{mark} {self.message}" + (f"\n  {self.hint}" if self.hint else "")
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
     def _repr_html_(self) -> str:
         colour, mark = ("#1b7f3b", "\u2714") if self.correct else ("#b3261e", "\u2718")
         hint = f"<div style='margin-top:0.3em'>{html.escape(self.hint)}</div>" if self.hint else ""

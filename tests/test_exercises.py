@@ -30,6 +30,9 @@ def test_feedback_renders_as_text_and_escaped_html():
     assert bool(good) and not bool(bad)
     assert str(good).startswith("\u2714") and "try <this>" in str(bad)
     assert "a &lt; b" in bad._repr_html_() and "<this>" not in bad._repr_html_()
+    from IPython.lib.pretty import pretty
+
+    assert pretty(bad) == str(bad)
 
 
 def test_perturbation_solution_is_accepted(digits_cnn, digit):

@@ -180,7 +180,9 @@ def test_runs_top_to_bottom_offline(run, tmp_path, capsys):
                 nb.cells.append(cell)
                 client.execute_cell(cell, len(nb.cells) - 1)
                 verdict = "".join(output_text(o) for o in cell.outputs)
-                assert "Feedback(correct=True" in verdict, f"the solution\n{solution}\nfails {check}:\n{verdict}"
+                assert "\u2714" in verdict and "\u2718" not in verdict, (
+                    f"the solution\n{solution}\nfails {check}:\n{verdict}"
+                )
     for i, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             text = output_text(output)
