@@ -188,6 +188,11 @@ def bench_sweep(model: Any, reps: int) -> list[Row]:
         "tutorial: 16 x model.predict": tutorial,
         "fgsm_edu.fgsm_sweep": lambda: fgsm_edu.fgsm_sweep(model, image, None, SWEEP_EPSILONS),
     }
+    x16 = tf.constant(np.repeat(image[None], len(SWEEP_EPSILONS), axis=0))
+    forward = tf.function(lambda images: model(images, training=False))
+    fns["(its parts: one image's gradient)"] = lambda: fgsm_edu.input_gradient(model, image)
+    fns["(its parts: forward of 16 images)"] = lambda: forward(x16).numpy()
+    fns["(one model.predict of 1 image)"] = lambda: model.predict(image[None], verbose=0)
     rows = timed_rows("16 epsilons, 1 MobileNetV2 image", interleaved(fns, reps), "fgsm_edu.fgsm_sweep")
     speedup = rows[0].ratio or 0.0
     rows[1].target, rows[1].met, rows[1].note = ">= 6x faster", speedup >= 6, f"{speedup:.1f}x faster"
@@ -326,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run, noisier ratios)")
     parser.add_argument("--json", metavar="FILE", help="also write the table and the machine as JSON to FILE")
-    parser.add_argument("--reps", type=int, default=None, help="repetitions per row (default 15, --quick 4)")
+    parser.add_argument("--reps", type=int, default=None, help="repetitions per row (default 10, --quick 3)")
     parser.add_argument("--strict", action="store_true", help="exit with status 1 when a target is missed")
     parser.add_argument("--memory-child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -335,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
             result = memory_child(args.memory_child)
         print(json.dumps(result))
         return 0
-    reps = args.reps or (4 if args.quick else 15)
+    reps = args.reps or (3 if args.quick else 10)
     info = machine()
     print(
         f"fgsm-edu benchmarks: {info['cpus_usable']} usable CPUs (cpu_count {info['cpu_count']}), "
