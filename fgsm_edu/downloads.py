@@ -30,11 +30,14 @@ class Asset:
     """A remote file with its pinned checksum.
 
     ``checksum`` is a sha256 (64 hex digits) or, where only that is published, an md5 (32).
+    ``magic`` is how the file must start; it guards the first download of an unpinned file
+    (a Wi-Fi login page served instead of the file is refused rather than trusted).
     """
 
     filename: str
     url: str
     checksum: str
+    magic: bytes = b""
 
 
 MOBILENET_V2_WEIGHTS = Asset(
@@ -42,6 +45,7 @@ MOBILENET_V2_WEIGHTS = Asset(
     "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
     "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5",
     "",  # see KNOWN_UNPINNED below
+    b"\x89HDF\r\n\x1a\n",  # an HDF5 file
 )
 IMAGENET_CLASS_INDEX = Asset(
     "imagenet_class_index.json",
@@ -52,6 +56,7 @@ LABRADOR_PHOTO = Asset(
     "YellowLabradorLooking_new.jpg",
     "https://storage.googleapis.com/download.tensorflow.org/example_images/YellowLabradorLooking_new.jpg",
     "",  # see KNOWN_UNPINNED below
+    b"\xff\xd8\xff",  # a JPEG file
 )
 # Checksums that could not be computed where this package was built (no internet there).
 # An empty checksum means "trust on first use": the first download records its sha256 beside
@@ -122,6 +127,9 @@ def _is_valid(asset: Asset, path: Path) -> bool:
     """Whether a cached file exists and matches its pinned (or recorded) checksum."""
     if not path.is_file():
         return False
+    with open(path, "rb") as f:
+        if f.read(len(asset.magic)) != asset.magic:
+            return False
     expected = _expected(asset, path)
     return expected is None or file_checksum(path, expected[0]) == expected[1]
 
@@ -196,6 +204,13 @@ def _download(url: str, dest: Path, timeout: float) -> None:
 def _verify_download(asset: Asset, part: Path, url: str) -> None:
     """Refuse a downloaded file whose checksum differs from the pinned (or first-use recorded) one."""
     path = cache_dir() / asset.filename
+    with open(part, "rb") as f:
+        head = f.read(len(asset.magic))
+    if head != asset.magic:
+        raise DownloadError(
+            f"{asset.filename} from {url} does not start like the expected file (got {head!r}); the server sent "
+            "something else, such as a Wi-Fi login or error page, so it was not kept. Try again on another network."
+        )
     expected = _expected(asset, path)
     if expected is None:
         return

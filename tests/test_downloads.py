@@ -262,7 +262,26 @@ def test_a_file_placed_by_hand_is_trusted_and_recorded_without_network(fresh_cac
     monkeypatch.setenv("FGSM_EDU_DOWNLOAD_BASE", f"http://127.0.0.1:{_closed_port()}")
     fresh_cache.mkdir(parents=True)
     placed = fresh_cache / downloads.MOBILENET_V2_WEIGHTS.filename
-    placed.write_bytes(b"weights copied from a USB stick")
+    placed.write_bytes(b"\x89HDF\r\n\x1a\n weights copied from a USB stick")
     assert downloads.fetch(downloads.MOBILENET_V2_WEIGHTS, timeout=TIMEOUT_S) == placed
     record = placed.with_name(placed.name + ".sha256")
     assert record.read_text().strip() == hashlib.sha256(placed.read_bytes()).hexdigest()
+
+
+def test_a_login_page_instead_of_an_unpinned_file_is_not_trusted(server, fresh_cache, monkeypatch):
+    portal = b"<html><body>Please log in to the cafe Wi-Fi</body></html>"
+    server.routes[downloads.LABRADOR_PHOTO.filename] = ("ok", portal)
+    monkeypatch.setenv("FGSM_EDU_DOWNLOAD_BASE", server.base)
+    with pytest.raises(fgsm_edu.DownloadError, match="Wi-Fi login"):
+        fgsm_edu.labrador_image()
+    assert _cache_names() == set()  # neither the page nor a first-use record was kept
+    server.routes[downloads.LABRADOR_PHOTO.filename] = ("ok", _jpeg_bytes(90))  # on a working network
+    assert fgsm_edu.labrador_image(size=16).shape == (16, 16, 3)
+
+
+def test_a_wrong_file_placed_by_hand_is_not_trusted(fresh_cache, monkeypatch):
+    monkeypatch.setenv("FGSM_EDU_DOWNLOAD_BASE", f"http://127.0.0.1:{_closed_port()}")
+    fresh_cache.mkdir(parents=True)
+    (fresh_cache / downloads.MOBILENET_V2_WEIGHTS.filename).write_text("<html>saved web page</html>")
+    with pytest.raises(fgsm_edu.DownloadError, match="Are you offline"):
+        downloads.fetch(downloads.MOBILENET_V2_WEIGHTS, timeout=TIMEOUT_S)
