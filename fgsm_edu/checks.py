@@ -72,8 +72,13 @@ def _check_pixel_values(batch: np.ndarray) -> None:
     """Reject NaN/inf and values outside [0, 1] with a message naming the fix."""
     if batch.size == 0:
         return
-    if not np.isfinite(batch).all():
-        raise InvalidArgumentError("images contain NaN or infinite pixels; check how the array was computed.")
+    bad = ~np.isfinite(batch)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise InvalidArgumentError(
+            f"images contain {int(bad.sum())} NaN or infinite pixel(s), the first at index {first}; "
+            "check how the array was computed (np.nan_to_num(x) replaces them)."
+        )
     low, high = float(batch.min()), float(batch.max())
     if high > 1.0 + 1e-6 and high <= 255.0 and low >= 0.0:
         raise InvalidArgumentError(
@@ -185,10 +190,12 @@ def check_labels(y: Any, n: int, num_classes: int | None) -> np.ndarray:
     if not whole:
         raise InvalidArgumentError(f"labels must be whole numbers (class ids), got {arr[:5].tolist()}.")
     ints = arr.astype(np.int64)
-    if ints.size and (ints.min() < 0 or (num_classes is not None and ints.max() >= num_classes)):
+    wrong = (ints < 0) | (ints >= (num_classes if num_classes is not None else np.iinfo(np.int64).max))
+    if wrong.any():
         top = "" if num_classes is None else f" and < {num_classes}"
+        where = int(np.argmax(wrong))
         raise InvalidArgumentError(
-            f"labels must be >= 0{top} (the model's class ids), got values from {ints.min()} to {ints.max()}."
+            f"labels must be >= 0{top} (the model's class ids), got {ints[where]} at position {where}."
         )
     return ints.astype(np.int32)
 

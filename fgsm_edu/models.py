@@ -460,7 +460,7 @@ def predict(model: keras.Model, x: Any, top: int = 1) -> Prediction:
     """
     info = model_info(model)
     batch, single = as_image_batch(x, info.input_shape)
-    if not isinstance(top, int) or not 1 <= top <= info.num_classes:
+    if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= info.num_classes:
         raise InvalidArgumentError(f"top must be an int between 1 and {info.num_classes}, got {top!r}.")
     probs = softmax(logits(model, batch))
     ids = np.argsort(-probs, axis=-1)[:, :top]
