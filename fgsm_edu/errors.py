@@ -2,6 +2,17 @@
 
 Each class also inherits the matching built-in exception, so ordinary
 ``except ValueError`` (or ``TypeError`` / ``OSError``) code keeps working.
+
+Which error for which mistake (the README's "Common mistakes" quotes real examples):
+
+- InvalidArgumentError: NaN/inf or 0-255 pixels, wrong rank, size or channels, epsilon outside
+  [0, 1], labels out of range, not whole, or not one per image, a bad size, clip, norm or timeout.
+- InvalidTypeError: integer, complex or text pixels, a PIL image or a path where an array is
+  expected, an epsilon or a label that is not a number.
+- ModelError: an unknown model name, a model with several inputs or outputs, no batch axis, no
+  (N, classes) output, ending in softmax without ``wrap_model``, a bad weights or ``.keras`` file.
+- ImageLoadError: a missing, empty, truncated, non-image or too large (decompression bomb) file.
+- DownloadError: offline, a timeout, a truncated download, a wrong checksum, an unusable cache.
 """
 
 from __future__ import annotations
