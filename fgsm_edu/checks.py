@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from fgsm_edu.errors import InvalidArgumentError, InvalidTypeError
+from fgsm_edu.i18n import t
 
 
 def as_image_batch(x: Any, input_shape: tuple[int | None, ...] | None = None) -> tuple[np.ndarray, bool]:
@@ -28,10 +29,7 @@ def as_image_batch(x: Any, input_shape: tuple[int | None, ...] | None = None) ->
     """
     arr = _as_numeric_array(x, "images")
     if np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool:
-        raise InvalidTypeError(
-            f"images have integer dtype {arr.dtype}; the package expects float32 pixels in [0, 1]: "
-            "use `x.astype('float32') / 255`."
-        )
+        raise InvalidTypeError(t("errors.integer_pixels", dtype=arr.dtype))
     if arr.ndim not in (3, 4):
         hint = " For one grayscale image add a channel axis: `x[..., None]`." if arr.ndim == 2 else ""
         raise InvalidArgumentError(
@@ -81,14 +79,9 @@ def _check_pixel_values(batch: np.ndarray) -> None:
         )
     low, high = float(batch.min()), float(batch.max())
     if high > 1.0 + 1e-6 and high <= 255.0 and low >= 0.0:
-        raise InvalidArgumentError(
-            f"pixels go up to {high:g}: they look like 0-255 values; divide by 255 to get the [0, 1] convention."
-        )
+        raise InvalidArgumentError(t("errors.pixels_255", high=high))
     if low < -1e-6 or high > 1.0 + 1e-6:
-        raise InvalidArgumentError(
-            f"pixels must lie in [0, 1] (the package convention), got min {low:g} and max {high:g}; "
-            "the model does its own preprocessing, so pass raw pixels scaled to [0, 1]."
-        )
+        raise InvalidArgumentError(t("errors.pixels_range", low=low, high=high))
 
 
 def _check_spatial(got: tuple[int, ...], expected: tuple[int | None, ...]) -> None:
@@ -99,7 +92,8 @@ def _check_spatial(got: tuple[int, ...], expected: tuple[int | None, ...]) -> No
     if len(got) == len(expected) == 3 and tuple(got[:2]) == tuple(expected[:2]):
         raise InvalidArgumentError(
             f"images have {got[2]} channel(s) but the model expects {expected[2]} (shape {tuple(expected)}); "
-            "for grayscale to RGB use `np.repeat(x, 3, axis=-1)`, for RGB to grayscale `x.mean(-1, keepdims=True)`."
+            "for grayscale to RGB use `np.repeat(x, 3, axis=-1)`, for RGB to grayscale `x.mean(-1, keepdims=True)`, "
+            "to drop an alpha channel `x[..., :3]`."
         )
     raise InvalidArgumentError(
         f"images have shape (H, W, C) = {tuple(got)} but the model expects {tuple(expected)}; "
@@ -127,12 +121,9 @@ def check_eps(eps: Any, name: str = "eps") -> float:
     if math.isnan(value) or math.isinf(value):
         raise InvalidArgumentError(f"{name} must be a finite number, got {value}.")
     if value < 0:
-        raise InvalidArgumentError(f"{name} must be >= 0, got {value:g}; use targeted=True to move towards a class.")
+        raise InvalidArgumentError(t("errors.eps_negative", name=name, value=value))
     if value > 1:
-        raise InvalidArgumentError(
-            f"{name} = {value:g} is larger than the whole pixel range [0, 1]; epsilon is a fraction of "
-            f"the range, for example 8/255 = 0.031 (did you mean {value:g}/255 = {value / 255:.4f}?)."
-        )
+        raise InvalidArgumentError(t("errors.eps_too_large", name=name, value=value, scaled=value / 255))
     return value
 
 
@@ -192,11 +183,9 @@ def check_labels(y: Any, n: int, num_classes: int | None) -> np.ndarray:
     ints = arr.astype(np.int64)
     wrong = (ints < 0) | (ints >= (num_classes if num_classes is not None else np.iinfo(np.int64).max))
     if wrong.any():
-        top = "" if num_classes is None else f" and < {num_classes}"
+        top = "" if num_classes is None else t("errors.labels_below", num_classes=num_classes)
         where = int(np.argmax(wrong))
-        raise InvalidArgumentError(
-            f"labels must be >= 0{top} (the model's class ids), got {ints[where]} at position {where}."
-        )
+        raise InvalidArgumentError(t("errors.labels_range", top=top, value=ints[where], where=where))
     return ints.astype(np.int32)
 
 

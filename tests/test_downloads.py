@@ -285,3 +285,21 @@ def test_a_wrong_file_placed_by_hand_is_not_trusted(fresh_cache, monkeypatch):
     (fresh_cache / downloads.MOBILENET_V2_WEIGHTS.filename).write_text("<html>saved web page</html>")
     with pytest.raises(fgsm_edu.DownloadError, match="Are you offline"):
         downloads.fetch(downloads.MOBILENET_V2_WEIGHTS, timeout=TIMEOUT_S)
+
+
+def test_an_interrupted_download_leaves_nothing_behind(server, fresh_cache, monkeypatch):
+    server.routes["good.bin"] = ("ok", GOOD)
+    real_download = downloads._download
+
+    def interrupted(url, dest, timeout):  # the learner presses "interrupt kernel" halfway through
+        real_download(url, dest, timeout)
+        dest.write_bytes(GOOD[:10])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(downloads, "_download", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        downloads.fetch(_asset(server, "good.bin"), timeout=TIMEOUT_S)
+    assert _cache_names() == set()
+    monkeypatch.undo()
+    monkeypatch.setenv("FGSM_EDU_CACHE_DIR", str(fresh_cache))
+    assert downloads.fetch(_asset(server, "good.bin"), timeout=TIMEOUT_S).read_bytes() == GOOD

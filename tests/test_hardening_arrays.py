@@ -56,6 +56,7 @@ BAD_ARRAYS = {
     "wrong spatial size": (np.zeros((2, 16, 16, 1), np.float32), fgsm_edu.InvalidArgumentError, "resize"),
     "transposed (channels first)": (np.zeros((2, 1, 8, 8), np.float32), fgsm_edu.InvalidArgumentError, "expects"),
     "RGB for a grayscale model": (np.zeros((2, 8, 8, 3), np.float32), fgsm_edu.InvalidArgumentError, "channel"),
+    "RGBA for a grayscale model": (np.zeros((2, 8, 8, 4), np.float32), fgsm_edu.InvalidArgumentError, "alpha"),
     "uint8": ((X * 255).astype(np.uint8), fgsm_edu.InvalidTypeError, "/ 255"),
     "int32": (np.zeros((2, 8, 8, 1), np.int32), fgsm_edu.InvalidTypeError, "integer dtype"),
     "int64": (np.zeros((2, 8, 8, 1), np.int64), fgsm_edu.InvalidTypeError, "integer dtype"),
