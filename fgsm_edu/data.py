@@ -109,15 +109,23 @@ def _decode(source: Path | BinaryIO, name: str) -> Image.Image:
 
 def _to_array(img: Image.Image, size: int | tuple[int, int] | None) -> np.ndarray:
     """Convert to float32 RGB in [0, 1], then resize if asked (in float, so 16-bit images keep their range)."""
-    arr = _to_rgb_float(img)
     if size is None:
-        return arr
+        return _to_rgb_float(img)
     height, width = _size_pair(size)
+    arr = _to_rgb_float(_shrink_first(img, height, width))
     channels = [
         Image.fromarray(np.ascontiguousarray(arr[..., c])).resize((width, height), Image.Resampling.BILINEAR)
         for c in range(3)
     ]
     return np.clip(np.stack([np.asarray(c) for c in channels], axis=-1), 0.0, 1.0).astype(np.float32)
+
+
+def _shrink_first(img: Image.Image, height: int, width: int) -> Image.Image:
+    """Box-reduce a much larger 8-bit image in PIL, so a 50-megapixel photo never becomes a huge float array."""
+    factor = min(img.width // (2 * width), img.height // (2 * height))
+    if factor < 2 or img.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "CMYK"):
+        return img
+    return img.convert("RGBA" if "A" in img.getbands() or "transparency" in img.info else "RGB").reduce(factor)
 
 
 def load_image(path: str | PathLike[str], size: int | tuple[int, int] | None = None) -> np.ndarray:

@@ -179,3 +179,21 @@ def test_bad_sizes(tmp_path, size):
     path = _save(Image.new("RGB", (4, 4)), tmp_path / "ok.png")
     with pytest.raises(fgsm_edu.InvalidArgumentError, match="size must be a positive int"):
         load_image(path, size=size)
+
+
+def test_huge_photo_is_shrunk_before_becoming_floats(tmp_path, monkeypatch):
+    import tracemalloc
+
+    from fgsm_edu import data
+
+    small = np.random.default_rng(1).integers(0, 256, (30, 40, 3), np.uint8)
+    photo = Image.fromarray(small).resize((4000, 3000), Image.Resampling.BICUBIC)  # smooth, like a photo
+    path = _save(photo, tmp_path / "camera.png")
+    tracemalloc.start()
+    shrunk = load_image(path, size=224)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 40e6  # a float32 copy at full size would be 144 MB
+    monkeypatch.setattr(data, "_shrink_first", lambda img, height, width: img)
+    direct = load_image(path, size=224)
+    assert np.abs(shrunk - direct).mean() < 0.005 and np.abs(shrunk - direct).max() < 0.06
