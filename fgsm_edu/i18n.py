@@ -1,15 +1,27 @@
 """The learner-facing text of the package, in English and Japanese, from one catalogue.
 
-``set_language("ja")`` switches plot titles, widget labels and exercise feedback; English is
-the default. Explained in the Japanese lessons' setup cell (notebooks/ja/).
+``set_language("ja")`` switches plot titles and axis labels, widget labels, exercise feedback and
+the most common error messages; English is the default. It also gives matplotlib a Japanese font
+(the ``ja`` extra, ``matplotlib-fontja``) so figures show real glyphs, not empty boxes: on Colab it
+installs that package if missing, elsewhere it warns once with the pip command. Used by every
+lesson's ``fe.set_language(LANG)`` cell (notebooks/ja/ are the Japanese lessons).
 """
 
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
+import warnings
+from types import ModuleType
+
 from fgsm_edu.errors import InvalidArgumentError
 
 LANGUAGES = ("en", "ja")
+JA_FONT_PACKAGE = "matplotlib-fontja"
+FALLBACK_FONT = "DejaVu Sans"  # matplotlib's own font: symbols such as ✗ that the Japanese font lacks
 _state = {"lang": "en"}
+_font: dict[str, object] = {"warned": False, "previous": None}
 
 # One catalogue: key -> {language: text}. Text may hold str.format fields.
 MESSAGES: dict[str, dict[str, str]] = {
@@ -304,11 +316,122 @@ MESSAGES: dict[str, dict[str, str]] = {
         "as a fraction between 0 and 1.",
         "ja": "防御の強さは、試した中で最も強い攻撃で決まります。最も低い正解率を 0〜1 の割合で答えましょう。",
     },
+    # widgets.py
+    "widgets.epsilon": {"en": "ε", "ja": "ε"},
+    "widgets.attack": {"en": "attack", "ja": "攻撃"},
+    "widgets.true_label": {"en": "the true label", "ja": "正解ラベル"},
+    "widgets.own_prediction": {"en": "the model's own prediction", "ja": "モデル自身の予測"},
+    "widgets.target": {"en": "target", "ja": "ターゲット"},
+    "widgets.untargeted": {"en": "none (untargeted)", "ja": "なし（ターゲットなし）"},
+    "widgets.adversarial": {"en": "adversarial image", "ja": "敵対的画像"},
+    "widgets.perturbation": {
+        "en": "perturbation x_adv − x (grey = 0, ±{eps:g} = black/white)",
+        "ja": "摂動 x_adv − x（灰色 = 0、±{eps:g} = 黒/白）",
+    },
+    "widgets.prediction": {
+        "en": "predicted <b>{name}</b> ({confidence:.1%})",
+        "ja": "予測 <b>{name}</b>（{confidence:.1%}）",
+    },
+    "widgets.truth": {"en": "true label {name}", "ja": "正解 {name}"},
+    "widgets.fooled": {"en": "✗ fooled", "ja": "✗ だまされた"},
+    "widgets.correct": {"en": "✓ correct", "ja": "✓ 正解"},
+    "widgets.unchanged": {"en": "✓ unchanged", "ja": "✓ 変化なし"},
+    "widgets.changed": {"en": "✗ changed", "ja": "✗ 変化した"},
+    "widgets.hit_target": {"en": "✓ reached target {name}", "ja": "✓ ターゲット {name} に到達"},
+    "widgets.towards": {"en": "towards {name}", "ja": "ターゲット {name}"},
+    "widgets.upload": {"en": "Upload a photo", "ja": "写真をアップロード"},
+    "widgets.upload_hint": {
+        "en": "Choose a PNG or JPEG photo (under {limit} MB); it is resized to {height}x{width}.",
+        "ja": "PNG か JPEG の写真（{limit} MB 未満）を選んでください。{height}x{width} に縮小されます。",
+    },
+    "widgets.too_big": {
+        "en": "{name} is {size:.1f} MB: choose an image under {limit} MB (or shrink it first).",
+        "ja": "{name} は {size:.1f} MB です。{limit} MB 未満の画像を選んでください（先に縮小してください）。",
+    },
+    "widgets.bad_upload": {"en": "Could not use this file: {reason}", "ja": "このファイルは使えません：{reason}"},
+    "widgets.loaded": {"en": "{name}, resized to {height}x{width}.", "ja": "{name}（{height}x{width} に縮小）"},
+    "widgets.example": {"en": "example", "ja": "例"},
+    # plots.py (titles, axis labels, captions)
+    "plots.image": {"en": "Image", "ja": "画像"},
+    "plots.prediction": {"en": "prediction: {prediction}", "ja": "予測：{prediction}"},
+    "plots.perturbation": {"en": "Perturbation: sign of the gradient", "ja": "摂動：勾配の符号"},
+    "plots.perturbation_scale": {
+        "en": "scaled for visibility:\ngrey = 0, black = -{peak:.3g}, white = +{peak:.3g}",
+        "ja": "見やすく拡大：\n灰色 = 0、黒 = -{peak:.3g}、白 = +{peak:.3g}",
+    },
+    "plots.sweep": {
+        "en": "FGSM: adversarial image per epsilon (attacked label: {label})",
+        "ja": "FGSM：ε ごとの敵対的画像（攻撃したラベル：{label}）",
+    },
+    "plots.eps_axis": {"en": "epsilon (fraction of the pixel range)", "ja": "ε（画素値の範囲に対する割合）"},
+    "plots.accuracy": {"en": "accuracy", "ja": "正解率"},
+    "plots.confidence": {"en": "mean confidence of the prediction", "ja": "予測の平均確信度"},
+    "plots.accuracy_title": {"en": "Accuracy vs epsilon", "ja": "ε と正解率"},
+    "plots.confidence_title": {"en": "Confidence vs epsilon", "ja": "ε と確信度"},
+    "plots.curves": {"en": "How the attack's strength changes the model", "ja": "攻撃の強さとモデルの変化"},
+    "plots.model": {"en": "model", "ja": "モデル"},
+    "plots.at_eps": {"en": " at ε = {eps:.3g}", "ja": "（ε = {eps:.3g}）"},
+    "plots.none_fooled": {"en": "No image was fooled{at}.", "ja": "だまされた画像はありません{at}。"},
+    "plots.fooled": {
+        "en": "Most confidently fooled{at} (true label → prediction)",
+        "ja": "最も確信をもって誤分類された画像{at}（正解ラベル → 予測）",
+    },
+    # the most common error messages (checks.py, models.py); the English text is quoted in the README
+    "errors.pixels_255": {
+        "en": "pixels go up to {high:g}: they look like 0-255 values; divide by 255 to get the [0, 1] convention.",
+        "ja": "画素値の最大が {high:g} です。0〜255 の値のようです。255 で割って [0, 1] の規約に合わせてください。",
+    },
+    "errors.pixels_range": {
+        "en": "pixels must lie in [0, 1] (the package convention), got min {low:g} and max {high:g}; "
+        "the model does its own preprocessing, so pass raw pixels scaled to [0, 1].",
+        "ja": "画素値は [0, 1] の範囲（このパッケージの規約）でなければなりませんが、"
+        "最小 {low:g}、最大 {high:g} でした。"
+        "前処理はモデルが行うので、[0, 1] に換算しただけの画素値を渡してください。",
+    },
+    "errors.integer_pixels": {
+        "en": "images have integer dtype {dtype}; the package expects float32 pixels in [0, 1]: "
+        "use `x.astype('float32') / 255`.",
+        "ja": "画像のデータ型が整数（{dtype}）です。このパッケージは [0, 1] の float32 の画素値を想定しています："
+        "`x.astype('float32') / 255` を使ってください。",
+    },
+    "errors.eps_negative": {
+        "en": "{name} must be >= 0, got {value:g}; use targeted=True to move towards a class.",
+        "ja": "{name} は 0 以上でなければなりませんが、{value:g} でした。"
+        "特定のクラスに近づけるには targeted=True を使います。",
+    },
+    "errors.eps_too_large": {
+        "en": "{name} = {value:g} is larger than the whole pixel range [0, 1]; epsilon is a fraction of "
+        "the range, for example 8/255 = 0.031 (did you mean {value:g}/255 = {scaled:.4f}?).",
+        "ja": "{name} = {value:g} は画素値の範囲 [0, 1] 全体より大きい値です。ε は範囲に対する割合で、"
+        "たとえば 8/255 = 0.031 です（{value:g}/255 = {scaled:.4f} のことですか？）。",
+    },
+    "errors.labels_range": {
+        "en": "labels must be >= 0{top} (the model's class ids), got {value} at position {where}.",
+        "ja": "ラベルは 0 以上{top}の整数（モデルのクラス ID）でなければなりませんが、"
+        "位置 {where} の値は {value} でした。",
+    },
+    "errors.did_you_mean": {"en": " Did you mean {close!r}?", "ja": "{close!r} のことですか？"},
+    "errors.labels_below": {"en": " and < {num_classes}", "ja": "、{num_classes} 未満"},
+    "errors.unknown_model": {
+        "en": "unknown model {name!r}; known models: {known}.{hint}",
+        "ja": "未知のモデル {name!r} です。使えるモデル：{known}。{hint}",
+    },
+    # the Japanese font for figures (set_language("ja"))
+    "font.missing": {
+        "en": "Japanese text in figures needs a Japanese font: run `pip install matplotlib-fontja` "
+        '(or `pip install "fgsm-edu[ja]"`), then call fe.set_language("ja") again.',
+        "ja": "図の日本語を表示するには日本語フォントが必要です。`pip install matplotlib-fontja`"
+        '（または `pip install "fgsm-edu[ja]"`）を実行してから、fe.set_language("ja") をもう一度呼んでください。',
+    },
+    "font.installing": {
+        "en": "Installing matplotlib-fontja (a Japanese font for figures) on Colab...",
+        "ja": "Colab に matplotlib-fontja（図の日本語フォント）をインストールしています…",
+    },
 }
 
 
 def set_language(lang: str) -> None:
-    """Choose the language of learner-facing text ("en" or "ja").
+    """Choose the language of learner-facing text ("en" or "ja"); "ja" also sets a Japanese font for figures.
 
     Args:
         lang: the language code.
@@ -319,6 +442,66 @@ def set_language(lang: str) -> None:
     if lang not in LANGUAGES:
         raise InvalidArgumentError(f"language must be one of {LANGUAGES}, got {lang!r}.")
     _state["lang"] = lang
+    if lang == "ja":
+        use_japanese_font()
+    else:
+        _restore_font()
+
+
+def use_japanese_font() -> bool:
+    """Make matplotlib draw Japanese text with the ``matplotlib-fontja`` font (lessons' setup, notebooks/ja/).
+
+    Returns:
+        True if the font is active; False (after one warning with the pip command) if it is not installed.
+    """
+    import matplotlib
+
+    previous = list(matplotlib.rcParams["font.family"])  # importing matplotlib_fontja changes it
+    module = _font_module()
+    if module is None:
+        matplotlib.rcParams["font.family"] = previous
+        if not _font["warned"]:
+            _font["warned"] = True
+            warnings.warn(t("font.missing", lang="ja") + "\n" + t("font.missing", lang="en"), stacklevel=3)
+        return False
+    from matplotlib import font_manager
+
+    path = module.get_font_ttf_path()
+    font_manager.fontManager.addfont(path)
+    name = font_manager.FontProperties(fname=path).get_name()
+    if _font["previous"] is None:
+        _font["previous"] = previous
+    matplotlib.rcParams["font.family"] = [name, FALLBACK_FONT]
+    return True
+
+
+def _font_module() -> ModuleType | None:
+    """Import matplotlib_fontja, installing it first on Colab only; None if it is unavailable."""
+    try:
+        return importlib.import_module("matplotlib_fontja")
+    except ImportError:
+        if "google.colab" not in sys.modules:
+            return None
+    print(t("font.installing"))
+    command = [sys.executable, "-m", "pip", "install", "--quiet", JA_FONT_PACKAGE]
+    try:
+        subprocess.run(command, check=True, capture_output=True, timeout=300)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    importlib.invalidate_caches()
+    try:
+        return importlib.import_module("matplotlib_fontja")
+    except ImportError:
+        return None
+
+
+def _restore_font() -> None:
+    """Give matplotlib back the font family it had before ``use_japanese_font``."""
+    if _font["previous"] is not None:
+        import matplotlib
+
+        matplotlib.rcParams["font.family"] = _font["previous"]
+        _font["previous"] = None
 
 
 def get_language() -> str:

@@ -22,6 +22,7 @@ import numpy as np
 from fgsm_edu._compile import compiled, logits_graph
 from fgsm_edu.checks import as_image_batch
 from fgsm_edu.errors import DownloadError, InvalidArgumentError, ModelError
+from fgsm_edu.i18n import t
 
 KNOWN_MODELS = ("mobilenet_v2", "digits_cnn", "digits_linear")
 WEIGHTS_DIR = Path(__file__).parent / "weights"
@@ -189,8 +190,8 @@ def load_model(name: str, weights: Any = "default") -> keras.Model:
         )
     if name not in KNOWN_MODELS:
         close = difflib.get_close_matches(name.lower().replace("-", "_"), KNOWN_MODELS, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ModelError(f"unknown model {name!r}; known models: {', '.join(KNOWN_MODELS)}.{hint}")
+        hint = t("errors.did_you_mean", close=close[0]) if close else ""
+        raise ModelError(t("errors.unknown_model", name=name, known=", ".join(KNOWN_MODELS), hint=hint))
     if name == "mobilenet_v2":
         return _load_mobilenet_v2(weights)
     if weights == "imagenet":

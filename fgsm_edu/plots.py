@@ -3,7 +3,8 @@
 Each function draws a new matplotlib Figure and returns it, already closed in pyplot: as a
 cell's last line it shows exactly once (``%matplotlib inline``); elsewhere use ``display(fig)``
 or ``fig.savefig("file.png")``. Figures have an opaque white background and black text,
-so they read the same whatever the notebook theme.
+so they read the same whatever the notebook theme. Titles, axis labels and captions come from
+``fgsm_edu.i18n`` in the language of ``set_language`` (which also sets the Japanese font).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from matplotlib.figure import Figure
 from fgsm_edu.attacks import Sweep
 from fgsm_edu.errors import InvalidArgumentError
 from fgsm_edu.evaluation import Fooled
+from fgsm_edu.i18n import t
 from fgsm_edu.models import class_name, model_info, predict
 
 STYLE: dict[Any, Any] = {
@@ -93,11 +95,11 @@ def show_image(image: Any, model: Any = None, title: str | None = None) -> Figur
     arr = _one_image(image)
     lines = [title] if title else []
     if model is not None:
-        lines.append(f"prediction: {predict(model, arr)}")
+        lines.append(t("plots.prediction", prediction=predict(model, arr)))
     with _figure(6, 6.6) as fig:
         ax = fig.add_subplot()
         _draw(ax, arr)
-        ax.set_title("\n".join(lines) or "Image")
+        ax.set_title("\n".join(lines) or t("plots.image"))
     return fig
 
 
@@ -120,7 +122,7 @@ def show_perturbation(perturbation: Any, title: str | None = None) -> Figure:
 
     Args:
         perturbation: (H, W, C) or (1, H, W, C), for example ``sweep.perturbation``.
-        title: a title (default: "Perturbation: sign of the gradient").
+        title: a title (default: "Perturbation: sign of the gradient", in the current language).
 
     Returns:
         The Figure; its x label says how the values were scaled.
@@ -130,8 +132,8 @@ def show_perturbation(perturbation: Any, title: str | None = None) -> Figure:
     with _figure(6, 6.8) as fig:
         ax = fig.add_subplot()
         _draw(ax, shown)
-        ax.set_title(title or "Perturbation: sign of the gradient")
-        ax.set_xlabel(f"scaled for visibility:\ngrey = 0, black = -{peak:.3g}, white = +{peak:.3g}")
+        ax.set_title(title or t("plots.perturbation"))
+        ax.set_xlabel(t("plots.perturbation_scale", peak=peak))
     return fig
 
 
@@ -172,13 +174,13 @@ def show_sweep(model: Any, sweep: Sweep, index: int = 0, ncols: int = 5) -> Figu
                 f"ε = {eps:.3g}\n{'✗ ' if changed else ''}{name} ({probs[i, top]:.1%})",
                 color=WRONG if changed else "black",
             )
-        fig.suptitle(f"FGSM: adversarial image per epsilon (attacked label: {class_name(info, label)})")
+        fig.suptitle(t("plots.sweep", label=class_name(info, label)))
     return fig
 
 
 def _curve_sets(results: Any) -> Mapping[str, Sequence[Mapping[str, Any]]]:
     """Accept {name: records} or one list of records; check the record keys."""
-    sets = results if isinstance(results, Mapping) else {"model": results}
+    sets = results if isinstance(results, Mapping) else {t("plots.model"): results}
     if not sets:
         raise InvalidArgumentError("show_curves needs at least one model's records, e.g. {'CNN': records}.")
     keys = {"eps", "accuracy", "mean_confidence"}
@@ -211,15 +213,15 @@ def show_curves(results: Any, title: str | None = None) -> Figure:
             style = {"marker": markers[i % len(markers)], "linewidth": 2.5, "markersize": 8, "label": name}
             acc_ax.plot(eps, [r["accuracy"] for r in rows], **style)
             conf_ax.plot(eps, [r["mean_confidence"] for r in rows], **style)
-        for ax, what in ((acc_ax, "accuracy"), (conf_ax, "mean confidence of the prediction")):
-            ax.set_xlabel("epsilon (fraction of the pixel range)")
+        for ax, what in ((acc_ax, t("plots.accuracy")), (conf_ax, t("plots.confidence"))):
+            ax.set_xlabel(t("plots.eps_axis"))
             ax.set_ylabel(what)
             ax.set_ylim(-0.02, 1.02)
             ax.grid(True, alpha=0.3)
             ax.legend()
-        acc_ax.set_title("Accuracy vs epsilon")
-        conf_ax.set_title("Confidence vs epsilon")
-        fig.suptitle(title or "How the attack's strength changes the model")
+        acc_ax.set_title(t("plots.accuracy_title"))
+        conf_ax.set_title(t("plots.confidence_title"))
+        fig.suptitle(title or t("plots.curves"))
     return fig
 
 
@@ -235,18 +237,18 @@ def show_fooled(model: Any, fooled: Fooled, ncols: int = 4) -> Figure:
         The Figure: one panel per image, titled "true -> predicted (confidence)".
     """
     info, k = model_info(model), len(fooled.indices)
-    eps = "" if fooled.eps is None else f" at ε = {fooled.eps:.3g}"
+    at = "" if fooled.eps is None else t("plots.at_eps", eps=fooled.eps)
     cols = max(1, min(ncols, k))
     rows = max(1, math.ceil(k / cols))
     with _figure(3.6 * cols + 0.4, 3.9 * rows + 0.6) as fig:
         if k == 0:
             ax = fig.add_subplot()
             ax.axis("off")
-            ax.text(0.5, 0.5, f"No image was fooled{eps}.", ha="center", va="center", fontsize=16)
+            ax.text(0.5, 0.5, t("plots.none_fooled", at=at), ha="center", va="center", fontsize=16)
         for i in range(k):
             ax = fig.add_subplot(rows, cols, i + 1)
             _draw(ax, _one_image(fooled.images[i]))
             true, wrong = class_name(info, int(fooled.labels[i])), class_name(info, int(fooled.predicted[i]))
             ax.set_title(f"#{fooled.indices[i]}: {true} → {wrong}\n({fooled.confidence[i]:.1%})")
-        fig.suptitle(f"Most confidently fooled{eps} (true label → prediction)")
+        fig.suptitle(t("plots.fooled", at=at))
     return fig

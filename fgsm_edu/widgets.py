@@ -55,44 +55,7 @@ TRUE, PREDICTED = "true", "predicted"
 UNTARGETED = -1
 _FOOLED_COLOR, _OK_COLOR = "#d32f2f", "#2e7d32"
 
-_TEXT: dict[str, dict[str, str]] = {
-    "widgets.epsilon": {"en": "ε", "ja": "ε"},
-    "widgets.attack": {"en": "attack", "ja": "攻撃"},
-    "widgets.true_label": {"en": "the true label", "ja": "正解ラベル"},
-    "widgets.own_prediction": {"en": "the model's own prediction", "ja": "モデル自身の予測"},
-    "widgets.target": {"en": "target", "ja": "ターゲット"},
-    "widgets.untargeted": {"en": "none (untargeted)", "ja": "なし（ターゲットなし）"},
-    "widgets.adversarial": {"en": "adversarial image", "ja": "敵対的画像"},
-    "widgets.perturbation": {
-        "en": "perturbation x_adv − x (grey = 0, ±{eps:g} = black/white)",
-        "ja": "摂動 x_adv − x（灰色 = 0、±{eps:g} = 黒/白）",
-    },
-    "widgets.prediction": {
-        "en": "predicted <b>{name}</b> ({confidence:.1%})",
-        "ja": "予測 <b>{name}</b>（{confidence:.1%}）",
-    },
-    "widgets.truth": {"en": "true label {name}", "ja": "正解 {name}"},
-    "widgets.fooled": {"en": "✗ fooled", "ja": "✗ だまされた"},
-    "widgets.correct": {"en": "✓ correct", "ja": "✓ 正解"},
-    "widgets.unchanged": {"en": "✓ unchanged", "ja": "✓ 変化なし"},
-    "widgets.changed": {"en": "✗ changed", "ja": "✗ 変化した"},
-    "widgets.hit_target": {"en": "✓ reached target {name}", "ja": "✓ ターゲット {name} に到達"},
-    "widgets.towards": {"en": "towards {name}", "ja": "ターゲット {name}"},
-    "widgets.upload": {"en": "Upload a photo", "ja": "写真をアップロード"},
-    "widgets.upload_hint": {
-        "en": "Choose a PNG or JPEG photo (under {limit} MB); it is resized to {height}x{width}.",
-        "ja": "PNG か JPEG の写真（{limit} MB 未満）を選んでください。{height}x{width} に縮小されます。",
-    },
-    "widgets.too_big": {
-        "en": "{name} is {size:.1f} MB: choose an image under {limit} MB (or shrink it first).",
-        "ja": "{name} は {size:.1f} MB です。{limit} MB 未満の画像を選んでください（先に縮小してください）。",
-    },
-    "widgets.bad_upload": {"en": "Could not use this file: {reason}", "ja": "このファイルは使えません：{reason}"},
-    "widgets.loaded": {"en": "{name}, resized to {height}x{width}.", "ja": "{name}（{height}x{width} に縮小）"},
-    "widgets.example": {"en": "example", "ja": "例"},
-}
-for _key, _entry in _TEXT.items():
-    i18n.MESSAGES.setdefault(_key, _entry)
+# Widget labels and captions: the "widgets.*" keys of fgsm_edu.i18n.MESSAGES.
 
 
 # ---------------------------------------------------------------------------------------------
