@@ -128,7 +128,7 @@ def _sweep_graph(
     adv = tf.clip_by_value(x[None] + sign * eps * step[None], clip[0], clip[1])
     flat = tf.reshape(adv, tf.concat([[-1], shape[1:]], 0))
     probs = tf.nn.softmax(model(flat, training=False))
-    return adv, tf.reshape(probs, [tf.shape(epsilons)[0], shape[0], -1]), step, labels
+    return adv, tf.reshape(probs, [tf.shape(epsilons)[0], shape[0], tf.shape(probs)[-1]]), step, labels
 
 
 def fgsm_sweep(

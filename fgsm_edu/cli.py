@@ -211,8 +211,8 @@ def run_demo(args: argparse.Namespace) -> None:
 
     if args.out.exists() and not args.out.is_dir():
         raise CliError(f"--out {args.out} is a file; pass a folder")
+    args.out.mkdir(parents=True, exist_ok=True)  # a new folder cannot hold files to overwrite
     paths = [_free(args.out / name, args.force) for name in DEMO_FILES]
-    args.out.mkdir(parents=True, exist_ok=True)
     digits = load_digits_data()
     models = {name: load_model(name) for name in DIGITS_MODELS}
     cnn, data = models["digits_cnn"], (digits.x_test, digits.y_test)

@@ -112,7 +112,8 @@ def _plan(attack: str, epsilons: np.ndarray, kwargs: dict[str, Any]) -> _Plan:
 
 def _array_batches(x: Any, y: Any, batch_size: int) -> tuple[Iterator[tuple[Any, Any]], int | None]:
     """Slice (x, y) arrays into batches, lazily."""
-    x_arr, y_arr = np.asarray(x), np.asarray(y)
+    x_arr, _ = as_image_batch(x)  # names the problem (None, a file name, a ragged list...) before len()
+    y_arr = np.atleast_1d(np.asarray(y))
     if len(x_arr) != len(y_arr):
         raise InvalidArgumentError(f"data has {len(x_arr)} images but {len(y_arr)} labels; pass one label per image.")
     starts = range(0, len(x_arr), batch_size)

@@ -31,9 +31,6 @@ def _labels_for(x: object) -> np.ndarray:
 
 # evaluate (fgsm_edu/evaluation.py, another helper's module) does not yet check these before slicing batches
 # (raw TypeError "len() of unsized object" or numpy's ValueError instead of the images message)
-EVALUATE_GAPS = {"rank 0", "a file name", "None", "ragged list", "a PIL image"}
-
-
 def _with(value: float, where: tuple[int, ...] = (0, 1, 1, 0)) -> np.ndarray:
     x = X.copy()
     x[where] = value
@@ -72,9 +69,7 @@ BAD_ARRAYS = {
 
 @pytest.mark.parametrize("helper", list(HELPERS))
 @pytest.mark.parametrize("case", list(BAD_ARRAYS))
-def test_bad_images_are_refused_by_every_helper(digits_linear, helper, case, request):
-    if helper == "evaluate" and case in EVALUATE_GAPS:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="evaluate calls len(x) before checking the images"))
+def test_bad_images_are_refused_by_every_helper(digits_linear, helper, case):
     images, error, message = BAD_ARRAYS[case]
     with pytest.raises(error, match=message) as info:
         HELPERS[helper](digits_linear, images)
@@ -101,11 +96,6 @@ def test_empty_batch_gives_empty_results_of_the_right_shape(digits_linear):
     assert fgsm_edu.fgsm_sweep(digits_linear, empty, epsilons=[0.0, 0.1, 0.2]).images.shape == (3, 0, 8, 8, 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attacks._sweep_graph reshapes probabilities to [K, N, -1], which TensorFlow cannot infer when N = 0 "
-    "(it gives (3, 0, 3)); fix in attacks.py: use tf.shape(probs)[-1] instead of -1",
-)
 def test_empty_batch_sweep_probabilities_have_the_class_axis(digits_linear):
     sweep = fgsm_edu.fgsm_sweep(digits_linear, np.zeros((0, 8, 8, 1), np.float32), epsilons=[0.0, 0.1, 0.2])
     assert sweep.probabilities.shape == (3, 0, 10)
