@@ -16,6 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import fgsm_edu as fe
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 ENGLISH = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
@@ -192,3 +194,28 @@ def test_checker_catches_an_english_change_not_mirrored():
     en, ja = pair()
     en.cells[0].source += " Also $\\nabla_x J$."
     assert "t.ipynb cell 0: equations differ" in lockstep_problems(en, ja, "t.ipynb")[0]
+
+
+def test_readme_ja_is_linked_and_opens_every_japanese_lesson():
+    readme, readme_ja = (ROOT / "README.md").read_text(), (ROOT / "README.ja.md").read_text()
+    assert "](README.ja.md)" in readme.split("\n## ")[0], "README.md links to README.ja.md near the top"
+    for path in ENGLISH:
+        badge = f"https://colab.research.google.com/github/fgsm-edu/fgsm-edu/blob/main/notebooks/ja/{path.name}"
+        assert f"]({badge})" in readme_ja, f"README.ja.md: no Colab badge for notebooks/ja/{path.name}"
+        assert f"](notebooks/ja/{path.name})" in readme_ja
+    for command in ("make lab", "make test", "conda env create -f environment.yml", "matplotlib-fontja"):
+        assert command in readme_ja
+
+
+def test_readme_ja_error_example_is_the_real_message():
+    readme_ja = (ROOT / "README.ja.md").read_text()
+    quoted = re.search(r"# InvalidArgumentError: (.+)", readme_ja).group(1)
+    model = fe.load_model("digits_cnn")
+    x = fe.load_digits_data().x_test[:2]
+    fe.set_language("ja")
+    try:
+        with pytest.raises(fe.InvalidArgumentError) as caught:
+            fe.fgsm(model, x * 255, [3, 7], eps=0.1)
+    finally:
+        fe.set_language("en")
+    assert str(caught.value) == quoted
