@@ -343,7 +343,7 @@ def table(rows: list[Row]) -> str:
         cpu = f"{row.cpu_ratio:.2f}x" if row.cpu_ratio is not None else ""
         met = {True: "yes", False: "NO", None: ""}[row.met]
         median = fmt(row.median, row.unit)
-        out.append(f"{row.name:46s} {median:>10s} {ratio:>8s} {cpu:>9s}  {row.target:30s} {met:4s} {row.note}")
+        out.append(f"{row.name:46s} {median:>10s} {ratio:>8s} {cpu:>9s}  {row.target:30s} {met:4s} {row.note}".rstrip())
     return "\n".join(out)
 
 
