@@ -13,9 +13,10 @@ import numpy as np
 import tensorflow as tf
 
 from fgsm_edu._compile import compiled
-from fgsm_edu.checks import check_clip, check_eps, check_epsilons, check_norm
+from fgsm_edu.checks import check_clip, check_eps, check_epsilons, check_norm, eps_limit
 from fgsm_edu.errors import InvalidArgumentError
 from fgsm_edu.gradients import loss_gradient_graph, prepare
+from fgsm_edu.models import model_info
 
 _TINY = 1e-12
 
@@ -84,7 +85,8 @@ def _run_fgsm(
     """Check arguments, then run the compiled step; returns numpy (adv, logits, labels)."""
     if targeted and y is None:
         raise InvalidArgumentError("targeted=True needs y, the class to move towards (for example y=3).")
-    eps, norm, low_high = check_eps(eps), check_norm(norm), check_clip(clip)
+    norm, low_high = check_norm(norm), check_clip(clip)
+    eps = check_eps(eps, limit=eps_limit(norm, model_info(model).input_shape))
     batch, labels, single = prepare(model, x, y)
     step = compiled(model, _fgsm_graph)
     adv, logits, used = step(
@@ -157,7 +159,8 @@ def fgsm_sweep(
     """
     if targeted and y is None:
         raise InvalidArgumentError("targeted=True needs y, the class to move towards (for example y=3).")
-    eps, norm, low_high = check_epsilons(epsilons), check_norm(norm), check_clip(clip)
+    norm, low_high = check_norm(norm), check_clip(clip)
+    eps = check_epsilons(epsilons, limit=eps_limit(norm, model_info(model).input_shape))
     batch, labels, single = prepare(model, x, y)
     adv, probs, step, used = compiled(model, _sweep_graph)(
         tf.constant(batch),
@@ -240,12 +243,14 @@ def pgd(
     Returns:
         The adversarial images, same shape as ``x``.
     """
-    eps, norm, low_high = check_eps(eps), check_norm(norm), check_clip(clip)
+    norm, low_high = check_norm(norm), check_clip(clip)
+    limit = eps_limit(norm, model_info(model).input_shape)
+    eps = check_eps(eps, limit=limit)
     if norm == 1:
         raise InvalidArgumentError("pgd supports norm=np.inf or norm=2 (no L1 projection); use fgsm(norm=1).")
     if not isinstance(steps, int) or steps < 1:
         raise InvalidArgumentError(f"steps must be a positive int, got {steps!r}.")
-    alpha = check_eps(2.5 * eps / steps if step_size is None else step_size, name="step_size")
+    alpha = check_eps(2.5 * eps / steps if step_size is None else step_size, name="step_size", limit=limit)
     if targeted and y is None:
         raise InvalidArgumentError("targeted=True needs y, the class to move towards (for example y=3).")
     batch, labels, single = prepare(model, x, y)

@@ -101,12 +101,31 @@ def _check_spatial(got: tuple[int, ...], expected: tuple[int | None, ...]) -> No
     )
 
 
-def check_eps(eps: Any, name: str = "eps") -> float:
-    """Check one epsilon: a finite number in [0, 1] (a fraction of the pixel range).
+def eps_limit(norm: float, image_shape: tuple[int | None, ...]) -> float:
+    """The widest distance between two images in [0, 1] under ``norm``: a larger eps means nothing.
+
+    Args:
+        norm: np.inf, 2 or 1.
+        image_shape: the model's (H, W, C) input shape.
+
+    Returns:
+        1 for L-inf, sqrt(H*W*C) for L2, H*W*C for L1 (inf when the shape is not known).
+    """
+    if norm == np.inf:
+        return 1.0
+    if any(d is None for d in image_shape):
+        return math.inf
+    pixels = float(math.prod(d for d in image_shape if d is not None))
+    return math.sqrt(pixels) if norm == 2 else pixels
+
+
+def check_eps(eps: Any, name: str = "eps", limit: float = 1.0) -> float:
+    """Check one epsilon: a finite number in [0, limit] (for L-inf, a fraction of the pixel range).
 
     Args:
         eps: the value to check (a number, or a 0-d array or tensor holding one).
         name: the argument's name, for the message.
+        limit: the largest sensible value (``eps_limit``: 1 for L-inf, larger for L2 and L1).
 
     Returns:
         eps as a Python float.
@@ -122,16 +141,22 @@ def check_eps(eps: Any, name: str = "eps") -> float:
         raise InvalidArgumentError(f"{name} must be a finite number, got {value}.")
     if value < 0:
         raise InvalidArgumentError(t("errors.eps_negative", name=name, value=value))
-    if value > 1:
+    if value > limit and limit == 1.0:
         raise InvalidArgumentError(t("errors.eps_too_large", name=name, value=value, scaled=value / 255))
+    if value > limit:
+        raise InvalidArgumentError(
+            f"{name} = {value:g} is larger than {limit:.4g}, the widest distance between two images of this size "
+            "under this norm; pick a smaller value."
+        )
     return value
 
 
-def check_epsilons(epsilons: Any) -> np.ndarray:
+def check_epsilons(epsilons: Any, limit: float = 1.0) -> np.ndarray:
     """Check a list of epsilons: duplicates are dropped and the rest sorted ascending (documented).
 
     Args:
-        epsilons: one number, or an iterable (list, tuple, array, generator) of numbers in [0, 1].
+        epsilons: one number, or an iterable (list, tuple, array, generator) of numbers in [0, limit].
+        limit: the largest sensible value (see ``eps_limit``).
 
     Returns:
         The sorted, unique epsilons as a float32 array.
@@ -148,7 +173,7 @@ def check_epsilons(epsilons: Any) -> np.ndarray:
         ) from None
     if values.size == 0:
         raise InvalidArgumentError("epsilons is empty; pass at least one value, for example [0, 0.01, 0.1].")
-    checked = np.asarray([check_eps(e, name="each epsilon") for e in values], dtype=np.float32)
+    checked = np.asarray([check_eps(e, name="each epsilon", limit=limit) for e in values], dtype=np.float32)
     return np.unique(checked)  # sorted; de-duplicated after rounding to float32, as the attack uses them
 
 

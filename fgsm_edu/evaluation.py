@@ -19,7 +19,15 @@ from tqdm.auto import tqdm
 
 from fgsm_edu._compile import compiled
 from fgsm_edu.attacks import _pgd_step_graph, _run_fgsm, _sweep_graph, pgd, project
-from fgsm_edu.checks import as_image_batch, check_clip, check_eps, check_epsilons, check_labels, check_norm
+from fgsm_edu.checks import (
+    as_image_batch,
+    check_clip,
+    check_eps,
+    check_epsilons,
+    check_labels,
+    check_norm,
+    eps_limit,
+)
 from fgsm_edu.errors import InvalidArgumentError, InvalidTypeError
 from fgsm_edu.models import logits, model_info, softmax
 
@@ -234,9 +242,10 @@ def evaluate(
         A list of dicts with keys eps, accuracy, mean_confidence (of the predicted class) and n;
         ``pandas.DataFrame(records)`` shows it as a table.
     """
-    eps = check_epsilons(epsilons)
+    info = model_info(model)
+    eps = check_epsilons(epsilons, limit=eps_limit(check_norm(attack_kwargs.get("norm", np.inf)), info.input_shape))
     plan = _plan(attack, eps, attack_kwargs)
-    info, rng = model_info(model), np.random.default_rng(plan.seed)
+    rng = np.random.default_rng(plan.seed)
     iterator, total = batches(data, batch_size)
     correct, confidence, n = np.zeros(len(eps)), np.zeros(len(eps)), 0
     for x_raw, y_raw in tqdm(iterator, total=total, desc=f"{attack.upper()} evaluation", disable=not progress):

@@ -197,3 +197,15 @@ def test_eps_that_is_not_a_number_raises_type_error(digits_cnn):
 def test_integer_images_raise_type_error(digits_cnn):
     with pytest.raises(TypeError, match="255"):
         fgsm_edu.fgsm(digits_cnn, np.zeros((8, 8, 1), np.uint8), eps=0.1)
+
+
+def test_l2_and_l1_budgets_may_exceed_one_up_to_the_widest_distance(digits_cnn):
+    x = np.full((2, 8, 8, 1), 0.5, np.float32)
+    l2 = fgsm_edu.fgsm(digits_cnn, x, [1, 2], eps=3.0, norm=2, clip=None) - x
+    np.testing.assert_allclose(np.sqrt((l2**2).reshape(2, -1).sum(1)), 3.0, rtol=1e-5)
+    assert fgsm_edu.pgd(digits_cnn, x, [1, 2], eps=3.0, norm=2, steps=2).shape == x.shape
+    assert fgsm_edu.fgsm_sweep(digits_cnn, x[0], 1, [0.5, 2.0], norm=1).images.shape == (2, 8, 8, 1)
+    with pytest.raises(ValueError, match="widest distance"):
+        fgsm_edu.fgsm(digits_cnn, x, [1, 2], eps=8.5, norm=2)  # sqrt(8 * 8 * 1) = 8
+    with pytest.raises(ValueError, match="larger than the whole pixel range"):
+        fgsm_edu.fgsm(digits_cnn, x, [1, 2], eps=3.0)

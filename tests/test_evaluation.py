@@ -143,3 +143,11 @@ def test_most_confidently_fooled_with_nothing_fooled(digits, digits_cnn):
     assert len(fooled) == 0 and fooled.images.shape == (0, 8, 8, 1)
     bim = most_confidently_fooled(digits_cnn, digits.x_test[:40], digits.y_test[:40], 0.2, k=2, attack="bim", steps=3)
     assert len(bim) == 2 and np.all(bim.predicted != bim.labels)
+
+
+def test_l2_budgets_above_one_are_evaluated(digits, digits_cnn):
+    x, y = digits.x_test[:40], digits.y_test[:40]
+    records = fgsm_edu.evaluate(digits_cnn, (x, y), [0.0, 2.0], norm=2, progress=False)
+    adv = fgsm_edu.fgsm(digits_cnn, x, y, eps=2.0, norm=2)
+    expected = float(np.mean(fgsm_edu.predict(digits_cnn, adv).ids[:, 0] == y))
+    assert records[1]["eps"] == 2.0 and records[1]["accuracy"] == pytest.approx(expected)
