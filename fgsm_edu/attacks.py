@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from fgsm_edu._compile import compiled
+from fgsm_edu._compile import compiled, logits_graph
 from fgsm_edu.checks import check_clip, check_eps, check_epsilons, check_norm, eps_limit
 from fgsm_edu.errors import InvalidArgumentError
 from fgsm_edu.gradients import loss_gradient_graph, prepare
@@ -129,7 +129,7 @@ def _sweep_graph(
     eps = tf.reshape(epsilons, [-1, 1, 1, 1, 1])
     adv = tf.clip_by_value(x[None] + sign * eps * step[None], clip[0], clip[1])
     flat = tf.reshape(adv, tf.concat([[-1], shape[1:]], 0))
-    probs = tf.nn.softmax(model(flat, training=False))
+    probs = tf.nn.softmax(logits_graph(model, flat))
     return adv, tf.reshape(probs, [tf.shape(epsilons)[0], shape[0], tf.shape(probs)[-1]]), step, labels
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from fgsm_edu._compile import compiled
+from fgsm_edu._compile import compiled, logits_graph
 from fgsm_edu.attacks import _pgd_step_graph, _run_fgsm, _sweep_graph, pgd, project
 from fgsm_edu.checks import (
     as_image_batch,
@@ -79,7 +79,7 @@ def _pgd_sums(
         (adv,),
         maximum_iterations=steps,
     )
-    probs = tf.reshape(tf.nn.softmax(model(adv, training=False)), [k, n, -1])
+    probs = tf.reshape(tf.nn.softmax(logits_graph(model, adv)), [k, n, -1])
     return _sums(probs, y)
 
 

@@ -209,3 +209,12 @@ def test_l2_and_l1_budgets_may_exceed_one_up_to_the_widest_distance(digits_cnn):
         fgsm_edu.fgsm(digits_cnn, x, [1, 2], eps=8.5, norm=2)  # sqrt(8 * 8 * 1) = 8
     with pytest.raises(ValueError, match="larger than the whole pixel range"):
         fgsm_edu.fgsm(digits_cnn, x, [1, 2], eps=3.0)
+
+
+def test_large_images_go_through_the_model_in_chunks_with_the_same_logits(mobilenet, flower):
+    rng = np.random.default_rng(0)
+    batch = np.clip(flower[None] + rng.uniform(-0.1, 0.1, (6, 224, 224, 3)), 0, 1).astype(np.float32)
+    chunked = _compile.compiled(mobilenet, _compile.logits_graph)(tf.constant(batch)).numpy()
+    assert _compile.CHUNK_PIXELS // (224 * 224 * 3) == 4  # 6 images: one full chunk and one padded chunk
+    np.testing.assert_allclose(chunked, np.asarray(mobilenet(batch, training=False)), rtol=1e-5, atol=1e-6)
+    assert _compile.compiled(mobilenet, _compile.logits_graph)(tf.zeros((0, 224, 224, 3))).shape == (0, 1000)
