@@ -43,6 +43,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import fgsm_edu  # noqa: E402
+from fgsm_edu._compile import compiled, logits_graph  # noqa: E402
 
 EVAL_EPSILONS = (0.0, 0.05, 0.1, 0.2, 0.3)
 SWEEP_EPSILONS = tuple(float(e) for e in np.linspace(0.0, 0.15, 16))
@@ -204,8 +205,10 @@ def bench_sweep(model: Any, reps: int) -> list[Row]:
     }
     x16 = tf.constant(np.repeat(image[None], len(SWEEP_EPSILONS), axis=0))
     forward = tf.function(lambda images: model(images, training=False))
+    chunked = compiled(model, logits_graph)  # what fgsm_sweep uses: chunks of 4 large images
     fns["(its parts: one image's gradient)"] = lambda: fgsm_edu.input_gradient(model, image)
-    fns["(its parts: forward of 16 images)"] = lambda: forward(x16).numpy()
+    fns["(its parts: forward of 16 images, in chunks)"] = lambda: chunked(x16).numpy()
+    fns["(forward of 16 images, one batch)"] = lambda: forward(x16).numpy()
     fns["(one model.predict of 1 image)"] = lambda: model.predict(image[None], verbose=0)
     cpu: dict[str, list[float]] = {}
     rows = timed_rows("16 epsilons, 1 MobileNetV2 image", interleaved(fns, reps, cpu=cpu), "fgsm_edu.fgsm_sweep", cpu)
