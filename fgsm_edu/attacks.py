@@ -16,6 +16,7 @@ from fgsm_edu._compile import compiled, logits_graph
 from fgsm_edu.checks import check_clip, check_eps, check_epsilons, check_norm, eps_limit
 from fgsm_edu.errors import InvalidArgumentError
 from fgsm_edu.gradients import loss_gradient_graph, prepare
+from fgsm_edu.models import logits as forward_logits
 from fgsm_edu.models import model_info
 
 _TINY = 1e-12
@@ -83,11 +84,9 @@ def _run_fgsm(
     model: Any, x: Any, y: Any, eps: Any, *, targeted: bool, norm: Any, clip: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Check arguments, then run the compiled step; returns numpy (adv, logits, labels)."""
-    if targeted and y is None:
-        raise InvalidArgumentError("targeted=True needs y, the class to move towards (for example y=3).")
     norm, low_high = check_norm(norm), check_clip(clip)
     eps = check_eps(eps, limit=eps_limit(norm, model_info(model).input_shape))
-    batch, labels, single = prepare(model, x, y)
+    batch, labels, single = prepare(model, x, y, targeted)
     step = compiled(model, _fgsm_graph)
     adv, logits, used = step(
         tf.constant(batch),
@@ -157,11 +156,9 @@ def fgsm_sweep(
     Returns:
         A Sweep with the adversarial images and the model's probabilities for each epsilon.
     """
-    if targeted and y is None:
-        raise InvalidArgumentError("targeted=True needs y, the class to move towards (for example y=3).")
     norm, low_high = check_norm(norm), check_clip(clip)
     eps = check_epsilons(epsilons, limit=eps_limit(norm, model_info(model).input_shape))
-    batch, labels, single = prepare(model, x, y)
+    batch, labels, single = prepare(model, x, y, targeted)
     adv, probs, step, used = compiled(model, _sweep_graph)(
         tf.constant(batch),
         tf.constant(labels),
@@ -251,11 +248,9 @@ def pgd(
     if not isinstance(steps, int) or steps < 1:
         raise InvalidArgumentError(f"steps must be a positive int, got {steps!r}.")
     alpha = check_eps(2.5 * eps / steps if step_size is None else step_size, name="step_size", limit=limit)
-    if targeted and y is None:
-        raise InvalidArgumentError("targeted=True needs y, the class to move towards (for example y=3).")
-    batch, labels, single = prepare(model, x, y)
-    if y is None:  # fix the labels once, on the clean images
-        labels = _run_fgsm(model, batch, None, 0.0, targeted=False, norm=np.inf, clip=None)[2]
+    batch, labels, single = prepare(model, x, y, targeted)
+    if y is None:  # fix the labels once: the model's prediction on the clean images (a forward pass)
+        labels = forward_logits(model, batch).argmax(-1).astype(np.int32)
     x_t, clip_t = tf.constant(batch), tf.constant(low_high, tf.float32)
     adv = x_t
     if random_start:

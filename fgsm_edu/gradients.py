@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from fgsm_edu._compile import compiled
 from fgsm_edu.checks import as_image_batch, check_labels
+from fgsm_edu.errors import InvalidArgumentError
 from fgsm_edu.models import model_info
 
 USE_PREDICTION = -1  # a label of -1 means "use the model's own prediction" (no label leaking)
@@ -53,17 +54,20 @@ def loss_gradient_graph(model: Any, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tens
     return tape.gradient(loss, x), logits, labels
 
 
-def prepare(model: Any, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray, bool]:
+def prepare(model: Any, x: Any, y: Any, targeted: bool = False) -> tuple[np.ndarray, np.ndarray, bool]:
     """Check images and labels; y=None becomes USE_PREDICTION for every image.
 
     Args:
         model: the model (for its input shape and class count).
         x: one image or a batch, float32 in [0, 1].
         y: labels, one-hot rows, or None.
+        targeted: whether y names the classes to move towards (then y is required).
 
     Returns:
         (the batch, int32 labels, whether a single image was given).
     """
+    if targeted and y is None:
+        raise InvalidArgumentError("targeted=True needs y, the class to move towards (for example y=3).")
     info = model_info(model)
     batch, single = as_image_batch(x, info.input_shape)
     if y is None:

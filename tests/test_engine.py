@@ -218,3 +218,11 @@ def test_large_images_go_through_the_model_in_chunks_with_the_same_logits(mobile
     assert _compile.CHUNK_PIXELS // (224 * 224 * 3) == 4  # 6 images: one full chunk and one padded chunk
     np.testing.assert_allclose(chunked, np.asarray(mobilenet(batch, training=False)), rtol=1e-5, atol=1e-6)
     assert _compile.compiled(mobilenet, _compile.logits_graph)(tf.zeros((0, 224, 224, 3))).shape == (0, 1000)
+
+
+def test_pgd_without_labels_attacks_the_clean_prediction(digits, digits_cnn):
+    x = digits.x_test[:20]
+    predicted = fgsm_edu.predict(digits_cnn, x).ids[:, 0]
+    np.testing.assert_array_equal(
+        fgsm_edu.bim(digits_cnn, x, None, eps=0.1, steps=3), fgsm_edu.bim(digits_cnn, x, predicted, eps=0.1, steps=3)
+    )
