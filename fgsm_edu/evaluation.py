@@ -94,7 +94,12 @@ class _Plan:
     seed: int | None
 
 
-def _plan(attack: str, epsilons: np.ndarray, kwargs: dict[str, Any]) -> _Plan:
+def _eps_limit(kwargs: dict[str, Any], input_shape: tuple[int | None, ...]) -> float:
+    """The largest sensible epsilon (and step size) for the attack's norm on this model's images."""
+    return eps_limit(check_norm(kwargs.get("norm", np.inf)), input_shape)
+
+
+def _plan(attack: str, epsilons: np.ndarray, kwargs: dict[str, Any], limit: float) -> _Plan:
     """Check the attack name and its keyword arguments; build the per-batch graph call."""
     if attack not in ATTACKS:
         raise InvalidArgumentError(f"attack must be one of {', '.join(ATTACKS)}, got {attack!r}.")
@@ -112,7 +117,7 @@ def _plan(attack: str, epsilons: np.ndarray, kwargs: dict[str, Any]) -> _Plan:
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise InvalidArgumentError(f"steps must be a positive int, got {steps!r}.")
     size = kwargs.get("step_size")
-    alphas = epsilons * 2.5 / steps if size is None else np.full_like(epsilons, check_eps(size, "step_size"))
+    alphas = epsilons * 2.5 / steps if size is None else np.full_like(epsilons, check_eps(size, "step_size", limit))
     random_start = attack == "pgd" and kwargs.get("random_start", True)
     consts = (tf.constant(epsilons), tf.constant(alphas, tf.float32), clip)
     return _Plan(_pgd_sums, consts, (norm, steps), bool(random_start), kwargs.get("seed"))
@@ -243,8 +248,9 @@ def evaluate(
         ``pandas.DataFrame(records)`` shows it as a table.
     """
     info = model_info(model)
-    eps = check_epsilons(epsilons, limit=eps_limit(check_norm(attack_kwargs.get("norm", np.inf)), info.input_shape))
-    plan = _plan(attack, eps, attack_kwargs)
+    limit = _eps_limit(attack_kwargs, info.input_shape)
+    eps = check_epsilons(epsilons, limit=limit)
+    plan = _plan(attack, eps, attack_kwargs, limit)
     rng = np.random.default_rng(plan.seed)
     iterator, total = batches(data, batch_size)
     correct, confidence, n = np.zeros(len(eps)), np.zeros(len(eps)), 0
@@ -316,11 +322,12 @@ def most_confidently_fooled(
     Returns:
         A Fooled with indices, adversarial images, labels, predictions and confidences, most confident first.
     """
-    eps = check_eps(eps)
-    _plan(attack, np.asarray([eps], np.float32), attack_kwargs)
+    info = model_info(model)
+    limit = _eps_limit(attack_kwargs, info.input_shape)
+    eps = check_eps(eps, limit=limit)
+    _plan(attack, np.asarray([eps], np.float32), attack_kwargs, limit)
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise InvalidArgumentError(f"k must be a positive int, got {k!r}.")
-    info = model_info(model)
     iterator, _ = batches((x, y), batch_size)
     best: list[tuple[float, int, np.ndarray, int, int, np.ndarray]] = []
     start = 0

@@ -151,3 +151,10 @@ def test_l2_budgets_above_one_are_evaluated(digits, digits_cnn):
     adv = fgsm_edu.fgsm(digits_cnn, x, y, eps=2.0, norm=2)
     expected = float(np.mean(fgsm_edu.predict(digits_cnn, adv).ids[:, 0] == y))
     assert records[1]["eps"] == 2.0 and records[1]["accuracy"] == pytest.approx(expected)
+
+
+def test_l2_step_sizes_above_one_are_accepted_like_pgd(digits, digits_cnn):
+    x, y = digits.x_test[:20], digits.y_test[:20]
+    records = fgsm_edu.evaluate(digits_cnn, (x, y), [2.0], attack="bim", norm=2, steps=2, step_size=1.5, progress=False)
+    adv = fgsm_edu.bim(digits_cnn, x, y, eps=2.0, norm=2, steps=2, step_size=1.5)
+    assert records[0]["accuracy"] == pytest.approx(np.mean(fgsm_edu.predict(digits_cnn, adv).ids[:, 0] == y))
