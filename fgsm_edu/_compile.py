@@ -15,24 +15,51 @@ from typing import Any
 
 import tensorflow as tf
 
-_CACHE: weakref.WeakKeyDictionary[Any, dict[Callable[..., Any], Callable[..., Any]]] = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[Any, dict[tuple[Callable[..., Any], bool], Any]] = weakref.WeakKeyDictionary()
 
 
-def compiled(model: Any, fn: Callable[..., Any]) -> Callable[..., Any]:
+def compiled(model: Any, fn: Callable[..., Any], static_shapes: bool = False) -> Any:
     """Return ``fn`` with ``model`` bound as its first argument, compiled once per model.
 
     Args:
         model: the Keras model.
         fn: a pure TensorFlow function ``fn(model, *tensors)``.
+        static_shapes: trace each input shape exactly (for reading output shapes, see ``run``)
+            instead of generalising shapes to avoid retracing.
 
     Returns:
-        The compiled function of the remaining arguments.
+        The compiled ``tf.function`` of the remaining arguments.
     """
     per_model = _CACHE.setdefault(model, {})
-    if fn not in per_model:
+    key = (fn, static_shapes)
+    if key not in per_model:
         xla = os.environ.get("FGSM_EDU_XLA") == "1"
-        per_model[fn] = tf.function(functools.partial(fn, model), reduce_retracing=True, jit_compile=xla)
-    return per_model[fn]
+        bound = functools.partial(fn, model)
+        per_model[key] = tf.function(bound, reduce_retracing=not static_shapes, jit_compile=xla)
+    return per_model[key]
+
+
+def run(model: Any, fn: Callable[..., Any], x: Any, *args: Any) -> Any:
+    """Run ``fn(model, x, *args)`` compiled; a batch of zero images never reaches the model.
+
+    TensorFlow picks CPU kernels by processor, and some convolutions fail on a zero-sized batch, so
+    for N = 0 the function is only traced (no kernel runs) to learn its output shapes, and empty
+    tensors of those shapes come back. Every helper goes through here (notebook 01, "The gradient").
+
+    Args:
+        model: the Keras model.
+        fn: a pure TensorFlow function ``fn(model, x, *args)``; ``x`` is a batch (N, H, W, C).
+        x: the batch, a numpy array or a tensor.
+        *args: the remaining arguments, as ``fn`` takes them.
+
+    Returns:
+        What ``fn`` returns, as eager tensors.
+    """
+    if x.shape[0]:
+        return compiled(model, fn)(tf.convert_to_tensor(x), *args)
+    static = compiled(model, fn, static_shapes=True)
+    outputs = static.get_concrete_function(tf.TensorSpec(x.shape, tf.float32), *args).structured_outputs
+    return tf.nest.map_structure(lambda t: tf.zeros([d or 0 for d in t.shape], t.dtype), outputs)
 
 
 # Large images go through the model a few at a time: on a CPU, MobileNetV2 runs about 30% faster

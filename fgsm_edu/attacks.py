@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from fgsm_edu._compile import compiled, logits_graph
-from fgsm_edu.checks import check_clip, check_eps, check_epsilons, check_norm, eps_limit
+from fgsm_edu._compile import logits_graph, run
+from fgsm_edu.checks import check_clip, check_eps, check_epsilons, check_norm, eps_limit, valid_range
 from fgsm_edu.errors import InvalidArgumentError
 from fgsm_edu.gradients import loss_gradient_graph, prepare
 from fgsm_edu.models import logits as forward_logits
@@ -71,7 +71,8 @@ def fgsm(
         eps: the step size, a fraction of the pixel range (8/255 = eight grey levels).
         targeted: move towards ``y`` (descend its loss) instead of away from it.
         norm: np.inf (FGSM), 2 or 1 (fast gradient methods, as in CleverHans).
-        clip: the valid pixel range; None disables clipping.
+        clip: the valid pixel range: inputs must lie in it and outputs are clipped to it;
+            None disables clipping (inputs then follow the [0, 1] convention).
 
     Returns:
         The adversarial images, same shape as ``x``, float32.
@@ -84,12 +85,13 @@ def _run_fgsm(
     model: Any, x: Any, y: Any, eps: Any, *, targeted: bool, norm: Any, clip: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Check arguments, then run the compiled step; returns numpy (adv, logits, labels)."""
-    norm, low_high = check_norm(norm), check_clip(clip)
-    eps = check_eps(eps, limit=eps_limit(norm, model_info(model).input_shape))
-    batch, labels, single = prepare(model, x, y, targeted)
-    step = compiled(model, _fgsm_graph)
-    adv, logits, used = step(
-        tf.constant(batch),
+    norm, low_high, valid = check_norm(norm), check_clip(clip), valid_range(clip)
+    eps = check_eps(eps, limit=eps_limit(norm, model_info(model).input_shape, valid))
+    batch, labels, single = prepare(model, x, y, targeted, valid)
+    adv, logits, used = run(
+        model,
+        _fgsm_graph,
+        batch,
         tf.constant(labels),
         tf.constant(eps, tf.float32),
         tf.constant(low_high, tf.float32),
@@ -151,16 +153,18 @@ def fgsm_sweep(
         epsilons: the epsilons to compare; they are sorted and de-duplicated.
         targeted: move towards ``y`` instead of away from it.
         norm: np.inf, 2 or 1.
-        clip: the valid pixel range, or None.
+        clip: the valid pixel range (inputs must lie in it), or None for no clipping.
 
     Returns:
         A Sweep with the adversarial images and the model's probabilities for each epsilon.
     """
-    norm, low_high = check_norm(norm), check_clip(clip)
-    eps = check_epsilons(epsilons, limit=eps_limit(norm, model_info(model).input_shape))
-    batch, labels, single = prepare(model, x, y, targeted)
-    adv, probs, step, used = compiled(model, _sweep_graph)(
-        tf.constant(batch),
+    norm, low_high, valid = check_norm(norm), check_clip(clip), valid_range(clip)
+    eps = check_epsilons(epsilons, limit=eps_limit(norm, model_info(model).input_shape, valid))
+    batch, labels, single = prepare(model, x, y, targeted, valid)
+    adv, probs, step, used = run(
+        model,
+        _sweep_graph,
+        batch,
         tf.constant(labels),
         tf.constant(eps),
         tf.constant(low_high, tf.float32),
@@ -232,7 +236,7 @@ def pgd(
         step_size: the size of each step (default 2.5 * eps / steps, as in Madry et al.).
         steps: the number of steps.
         norm: np.inf or 2.
-        clip: the valid pixel range, or None.
+        clip: the valid pixel range (inputs must lie in it), or None for no clipping.
         targeted: move towards ``y`` instead of away from it.
         random_start: start from a uniformly random point in the L-inf eps-box (projected).
         seed: the seed of that random start.
@@ -240,15 +244,15 @@ def pgd(
     Returns:
         The adversarial images, same shape as ``x``.
     """
-    norm, low_high = check_norm(norm), check_clip(clip)
-    limit = eps_limit(norm, model_info(model).input_shape)
+    norm, low_high, valid = check_norm(norm), check_clip(clip), valid_range(clip)
+    limit = eps_limit(norm, model_info(model).input_shape, valid)
     eps = check_eps(eps, limit=limit)
     if norm == 1:
         raise InvalidArgumentError("pgd supports norm=np.inf or norm=2 (no L1 projection); use fgsm(norm=1).")
     if not isinstance(steps, int) or steps < 1:
         raise InvalidArgumentError(f"steps must be a positive int, got {steps!r}.")
     alpha = check_eps(2.5 * eps / steps if step_size is None else step_size, name="step_size", limit=limit)
-    batch, labels, single = prepare(model, x, y, targeted)
+    batch, labels, single = prepare(model, x, y, targeted, valid)
     if y is None:  # fix the labels once: the model's prediction on the clean images (a forward pass)
         labels = forward_logits(model, batch).argmax(-1).astype(np.int32)
     x_t, clip_t = tf.constant(batch), tf.constant(low_high, tf.float32)
@@ -256,10 +260,9 @@ def pgd(
     if random_start:
         noise = np.random.default_rng(seed).uniform(-eps, eps, batch.shape).astype(np.float32)
         adv = tf.clip_by_value(x_t + project(tf.constant(noise), eps, norm), clip_t[0], clip_t[1])
-    step = compiled(model, _pgd_step_graph)
     args = (tf.constant(labels), tf.constant(eps, tf.float32), tf.constant(alpha, tf.float32), clip_t)
     for _ in range(steps):
-        adv = step(x_t, adv, *args, -1.0 if targeted else 1.0, norm)
+        adv = run(model, _pgd_step_graph, x_t, adv, *args, -1.0 if targeted else 1.0, norm)
     out = adv.numpy()
     return out[0] if single else out
 

@@ -14,8 +14,12 @@ import numpy as np
 from fgsm_edu.errors import InvalidArgumentError, InvalidTypeError
 from fgsm_edu.i18n import t
 
+PIXEL_RANGE = (0.0, 1.0)  # the package convention: float32 pixels in [0, 1]
 
-def as_image_batch(x: Any, input_shape: tuple[int | None, ...] | None = None) -> tuple[np.ndarray, bool]:
+
+def as_image_batch(
+    x: Any, input_shape: tuple[int | None, ...] | None = None, valid: tuple[float, float] = PIXEL_RANGE
+) -> tuple[np.ndarray, bool]:
     """Check images against the pixel convention and add a batch axis if needed.
 
     An empty batch (N = 0) is accepted: every helper then returns an empty result of the right shape.
@@ -23,6 +27,7 @@ def as_image_batch(x: Any, input_shape: tuple[int | None, ...] | None = None) ->
     Args:
         x: one image (H, W, C) or a batch (N, H, W, C), float pixels in [0, 1].
         input_shape: the model's (H, W, C) input shape, or None to skip that check.
+        valid: the pixel range to accept: [0, 1], or an attack's explicit clip range (see ``valid_range``).
 
     Returns:
         The batch as float32 (N, H, W, C) and whether a single image was given.
@@ -37,7 +42,7 @@ def as_image_batch(x: Any, input_shape: tuple[int | None, ...] | None = None) ->
         )
     single = arr.ndim == 3
     batch = arr[None] if single else arr
-    _check_pixel_values(batch)
+    _check_pixel_values(batch, valid)
     if input_shape is not None:
         _check_spatial(batch.shape[1:], input_shape)
     return np.ascontiguousarray(batch, dtype=np.float32), single
@@ -66,8 +71,8 @@ def _as_numeric_array(x: Any, name: str) -> np.ndarray:
     return arr
 
 
-def _check_pixel_values(batch: np.ndarray) -> None:
-    """Reject NaN/inf and values outside [0, 1] with a message naming the fix."""
+def _check_pixel_values(batch: np.ndarray, valid: tuple[float, float] = PIXEL_RANGE) -> None:
+    """Reject NaN/inf and values outside ``valid`` ([0, 1] unless a clip range was given) naming the fix."""
     if batch.size == 0:
         return
     bad = ~np.isfinite(batch)
@@ -78,6 +83,10 @@ def _check_pixel_values(batch: np.ndarray) -> None:
             "check how the array was computed (np.nan_to_num(x) replaces them)."
         )
     low, high = float(batch.min()), float(batch.max())
+    if valid != PIXEL_RANGE:
+        if low < valid[0] - 1e-6 or high > valid[1] + 1e-6:
+            raise InvalidArgumentError(t("errors.pixels_clip", low=valid[0], high=valid[1], min=low, max=high))
+        return
     if high > 1.0 + 1e-6 and high <= 255.0 and low >= 0.0:
         raise InvalidArgumentError(t("errors.pixels_255", high=high))
     if low < -1e-6 or high > 1.0 + 1e-6:
@@ -101,22 +110,25 @@ def _check_spatial(got: tuple[int, ...], expected: tuple[int | None, ...]) -> No
     )
 
 
-def eps_limit(norm: float, image_shape: tuple[int | None, ...]) -> float:
-    """The widest distance between two images in [0, 1] under ``norm``: a larger eps means nothing.
+def eps_limit(norm: float, image_shape: tuple[int | None, ...], valid: tuple[float, float] = PIXEL_RANGE) -> float:
+    """The widest distance between two images in the valid range under ``norm``: a larger eps means nothing.
 
     Args:
         norm: np.inf, 2 or 1.
         image_shape: the model's (H, W, C) input shape.
+        valid: the pixel range ([0, 1], or an explicit clip range).
 
     Returns:
-        1 for L-inf, sqrt(H*W*C) for L2, H*W*C for L1 (inf when the shape is not known).
+        For [0, 1]: 1 for L-inf, sqrt(H*W*C) for L2, H*W*C for L1 (inf when the shape is not known);
+        scaled by the width of ``valid`` otherwise.
     """
+    width = valid[1] - valid[0]
     if norm == np.inf:
-        return 1.0
+        return width
     if any(d is None for d in image_shape):
         return math.inf
     pixels = float(math.prod(d for d in image_shape if d is not None))
-    return math.sqrt(pixels) if norm == 2 else pixels
+    return width * (math.sqrt(pixels) if norm == 2 else pixels)
 
 
 def check_eps(eps: Any, name: str = "eps", limit: float = 1.0) -> float:
@@ -244,7 +256,7 @@ def _from_one_hot(arr: np.ndarray, n: int, num_classes: int | None) -> np.ndarra
 
 
 def check_clip(clip: Any) -> tuple[float, float]:
-    """Check a clip range (low, high) inside [0, 1].
+    """Check a clip range (low, high): the pixels' valid range, (0, 1) by convention.
 
     Args:
         clip: a pair of numbers, or None for no clipping.
@@ -261,6 +273,18 @@ def check_clip(clip: Any) -> tuple[float, float]:
     if not low < high:
         raise InvalidArgumentError(f"clip must satisfy low < high, got {clip!r}.")
     return low, high
+
+
+def valid_range(clip: Any) -> tuple[float, float]:
+    """The pixel range an attack accepts: its explicit clip range, else the [0, 1] convention (as in CleverHans).
+
+    Args:
+        clip: the attack's clip argument: a checked pair, or None for no clipping.
+
+    Returns:
+        (low, high): ``clip`` itself, or (0, 1) when clip is None.
+    """
+    return PIXEL_RANGE if clip is None else check_clip(clip)
 
 
 def check_norm(norm: Any) -> float:

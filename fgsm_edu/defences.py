@@ -135,6 +135,8 @@ def adversarial_fit(
     eps_t = tf.constant(check_eps(eps), tf.float32)
     batch, _ = as_image_batch(x, model_info(model).input_shape)
     y_int = check_labels(y, len(batch), model_info(model).num_classes or None)
+    if not len(batch):
+        raise InvalidArgumentError("x holds no images; adversarial training needs at least one (image, label) pair.")
     optimizer = keras.optimizers.Adam(learning_rate)
     optimizer.build(model.trainable_variables)
     step = _train_step_fn(model, optimizer, attack, pgd_steps, float(adv_weight))

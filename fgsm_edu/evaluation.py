@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from fgsm_edu._compile import compiled, logits_graph
+from fgsm_edu._compile import logits_graph, run
 from fgsm_edu.attacks import _pgd_step_graph, _run_fgsm, _sweep_graph, pgd, project
 from fgsm_edu.checks import (
     as_image_batch,
@@ -27,6 +27,7 @@ from fgsm_edu.checks import (
     check_labels,
     check_norm,
     eps_limit,
+    valid_range,
 )
 from fgsm_edu.errors import InvalidArgumentError, InvalidTypeError
 from fgsm_edu.models import logits, model_info, softmax
@@ -38,6 +39,7 @@ _KWARGS = {
     "bim": {"norm", "clip", "steps", "step_size"},
 }
 Record = dict[str, Any]
+PADDING = -1  # the label of a padding row (see _pad_for_replicas): left out of every sum
 
 
 def _fgsm_sums(
@@ -49,9 +51,13 @@ def _fgsm_sums(
 
 
 def _sums(probs: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """Reduce (K, N, classes) probabilities to per-epsilon correct counts and confidence sums."""
-    correct = tf.equal(tf.argmax(probs, -1, output_type=tf.int32), y[None])
-    return tf.reduce_sum(tf.cast(correct, tf.float32), 1), tf.reduce_sum(tf.reduce_max(probs, -1), 1)
+    """Reduce (K, N, classes) probabilities to per-epsilon correct counts and confidence sums.
+
+    Rows labelled PADDING are masked out, so a padded batch sums to exactly what the real rows give.
+    """
+    mask = tf.cast(tf.not_equal(y, PADDING), tf.float32)[None]
+    correct = tf.cast(tf.equal(tf.argmax(probs, -1, output_type=tf.int32), y[None]), tf.float32)
+    return tf.reduce_sum(correct * mask, 1), tf.reduce_sum(tf.reduce_max(probs, -1) * mask, 1)
 
 
 def _pgd_sums(
@@ -94,9 +100,14 @@ class _Plan:
     seed: int | None
 
 
+def _valid(kwargs: dict[str, Any]) -> tuple[float, float]:
+    """The pixel range the attack accepts: its explicit clip range, else [0, 1]."""
+    return valid_range(kwargs.get("clip", (0.0, 1.0)))
+
+
 def _eps_limit(kwargs: dict[str, Any], input_shape: tuple[int | None, ...]) -> float:
-    """The largest sensible epsilon (and step size) for the attack's norm on this model's images."""
-    return eps_limit(check_norm(kwargs.get("norm", np.inf)), input_shape)
+    """The largest sensible epsilon (and step size) for the attack's norm and pixel range on this model's images."""
+    return eps_limit(check_norm(kwargs.get("norm", np.inf)), input_shape, _valid(kwargs))
 
 
 def _plan(attack: str, epsilons: np.ndarray, kwargs: dict[str, Any], limit: float) -> _Plan:
@@ -123,9 +134,11 @@ def _plan(attack: str, epsilons: np.ndarray, kwargs: dict[str, Any], limit: floa
     return _Plan(_pgd_sums, consts, (norm, steps), bool(random_start), kwargs.get("seed"))
 
 
-def _array_batches(x: Any, y: Any, batch_size: int) -> tuple[Iterator[tuple[Any, Any]], int | None]:
+def _array_batches(
+    x: Any, y: Any, batch_size: int, valid: tuple[float, float]
+) -> tuple[Iterator[tuple[Any, Any]], int | None]:
     """Slice (x, y) arrays into batches, lazily."""
-    x_arr, _ = as_image_batch(x)  # names the problem (None, a file name, a ragged list...) before len()
+    x_arr, _ = as_image_batch(x, valid=valid)  # names the problem (None, a file name, a ragged list...) before len()
     y_arr = np.atleast_1d(np.asarray(y))
     if len(x_arr) != len(y_arr):
         raise InvalidArgumentError(f"data has {len(x_arr)} images but {len(y_arr)} labels; pass one label per image.")
@@ -142,12 +155,15 @@ def _dataset_batches(data: tf.data.Dataset) -> tuple[Iterator[tuple[Any, Any]], 
     return data.as_numpy_iterator(), (total if total >= 0 else None)
 
 
-def batches(data: Any, batch_size: int = 256) -> tuple[Iterator[tuple[Any, Any]], int | None]:
+def batches(
+    data: Any, batch_size: int = 256, valid: tuple[float, float] = (0.0, 1.0)
+) -> tuple[Iterator[tuple[Any, Any]], int | None]:
     """Turn evaluation data into an iterator of (x, y) batches and their number, if known.
 
     Args:
         data: an (x, y) pair of arrays, a DigitsData (its test split), or a tf.data.Dataset of (x, y) batches.
         batch_size: images per batch for arrays (a Dataset keeps its own batches).
+        valid: the pixel range the images must lie in.
 
     Returns:
         (iterator of (x, y) numpy batches, number of batches or None).
@@ -157,9 +173,9 @@ def batches(data: Any, batch_size: int = 256) -> tuple[Iterator[tuple[Any, Any]]
     if isinstance(data, tf.data.Dataset):
         return _dataset_batches(data)
     if hasattr(data, "x_test") and hasattr(data, "y_test"):
-        return _array_batches(data.x_test, data.y_test, batch_size)
+        return _array_batches(data.x_test, data.y_test, batch_size, valid)
     if isinstance(data, tuple | list) and len(data) == 2:
-        return _array_batches(data[0], data[1], batch_size)
+        return _array_batches(data[0], data[1], batch_size, valid)
     raise InvalidTypeError(
         f"data must be an (x, y) pair of arrays or a tf.data.Dataset of (x, y) batches, got {type(data).__name__}."
     )
@@ -185,8 +201,27 @@ def _distributed_step(strategy: tf.distribute.Strategy, model: Any, plan: _Plan)
     return per_strategy[key][0]
 
 
+def _pad_for_replicas(parts: tuple[np.ndarray, ...], replicas: int) -> tuple[np.ndarray, ...]:
+    """Pad a batch (x, y[, noise]) to a positive multiple of ``replicas`` rows, so no replica gets an empty shard.
+
+    Padding rows are zero images labelled PADDING, which ``_sums`` leaves out: the sums stay exact.
+
+    Args:
+        parts: the batch's arrays, each with N rows; parts[1] holds the labels.
+        replicas: the strategy's number of replicas.
+
+    Returns:
+        The arrays with max(1, ceil(N / replicas)) * replicas rows.
+    """
+    n = len(parts[0])
+    extra = max(1, -(-n // replicas)) * replicas - n
+    padded = [np.pad(p, [(0, extra)] + [(0, 0)] * (p.ndim - 1)) for p in parts]
+    padded[1][n:] = PADDING
+    return tuple(padded)
+
+
 def _shard(strategy: tf.distribute.Strategy, array: np.ndarray) -> Any:
-    """Split one numpy batch into one slice per replica (the last ones may be shorter or empty)."""
+    """Split one padded numpy batch into equal slices, one per replica."""
     parts = np.array_split(array, strategy.num_replicas_in_sync)
     return strategy.experimental_distribute_values_from_function(
         lambda ctx: tf.constant(parts[ctx.replica_id_in_sync_group])
@@ -194,16 +229,20 @@ def _shard(strategy: tf.distribute.Strategy, array: np.ndarray) -> Any:
 
 
 def _run_batch(model: Any, plan: _Plan, parts: tuple[np.ndarray, ...], strategy: Any) -> tuple[Any, Any]:
-    """Run one checked batch (x, y[, noise]) on one device, or spread over a strategy's replicas."""
+    """Run one checked batch (x, y[, noise]) on one device, or padded and spread over a strategy's replicas."""
     if strategy is None:
-        return compiled(model, plan.fn)(*(tf.constant(p) for p in parts), *plan.consts, *plan.statics)
+        x, *rest = parts
+        return run(model, plan.fn, x, *(tf.constant(p) for p in rest), *plan.consts, *plan.statics)
     step = _distributed_step(strategy, model, plan)
-    return step(*(_shard(strategy, p) for p in parts), *plan.consts)
+    padded = _pad_for_replicas(parts, strategy.num_replicas_in_sync)
+    return step(*(_shard(strategy, p) for p in padded), *plan.consts)
 
 
-def _checked_parts(x_raw: Any, y_raw: Any, info: Any, plan: _Plan, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+def _checked_parts(
+    x_raw: Any, y_raw: Any, info: Any, plan: _Plan, rng: np.random.Generator, valid: tuple[float, float]
+) -> tuple[np.ndarray, ...]:
     """Check one batch against the model; return (x, y), plus the random-start noise for PGD/BIM."""
-    x, _ = as_image_batch(x_raw, info.input_shape)
+    x, _ = as_image_batch(x_raw, info.input_shape, valid)
     y = check_labels(y_raw, len(x), info.num_classes or None)
     if plan.fn is not _pgd_sums:
         return x, y
@@ -238,10 +277,12 @@ def evaluate(
         epsilons: the epsilons to evaluate (sorted, de-duplicated); 0 gives the clean accuracy.
         attack: "fgsm" (one gradient per batch serves every epsilon), "pgd" or "bim".
         batch_size: images per batch for arrays; lower it for large models (K x batch images per pass).
-        strategy: any tf.distribute.Strategy (for example MirroredStrategy): each batch is split over its
-            replicas and the sums are reduced, so the records equal the single-device ones.
+        strategy: any tf.distribute.Strategy (for example MirroredStrategy): each batch is padded so every
+            replica gets at least one row, split, and the masked sums reduced, so the records equal the
+            single-device ones whatever the dataset size, batch size and replica count.
         progress: show a tqdm progress bar over batches.
-        **attack_kwargs: norm, clip (all attacks); steps, step_size (pgd, bim); random_start, seed (pgd).
+        **attack_kwargs: norm, clip (all attacks; an explicit clip is also the images' valid range);
+            steps, step_size (pgd, bim); random_start, seed (pgd).
 
     Returns:
         A list of dicts with keys eps, accuracy, mean_confidence (of the predicted class) and n;
@@ -252,14 +293,14 @@ def evaluate(
     eps = check_epsilons(epsilons, limit=limit)
     plan = _plan(attack, eps, attack_kwargs, limit)
     rng = np.random.default_rng(plan.seed)
-    iterator, total = batches(data, batch_size)
+    valid = _valid(attack_kwargs)
+    iterator, total = batches(data, batch_size, valid)
     correct, confidence, n = np.zeros(len(eps)), np.zeros(len(eps)), 0
     for x_raw, y_raw in tqdm(iterator, total=total, desc=f"{attack.upper()} evaluation", disable=not progress):
-        parts = _checked_parts(x_raw, y_raw, info, plan, rng)
-        if len(parts[0]):
-            sums = _run_batch(model, plan, parts, strategy)
-            correct, confidence = correct + np.asarray(sums[0]), confidence + np.asarray(sums[1])
-            n += len(parts[0])
+        parts = _checked_parts(x_raw, y_raw, info, plan, rng, valid)
+        sums = _run_batch(model, plan, parts, strategy)
+        correct, confidence = correct + np.asarray(sums[0]), confidence + np.asarray(sums[1])
+        n += len(parts[0])
     if n == 0:
         raise InvalidArgumentError("data holds no images; pass at least one (image, label) pair.")
     return [
@@ -328,11 +369,12 @@ def most_confidently_fooled(
     _plan(attack, np.asarray([eps], np.float32), attack_kwargs, limit)
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise InvalidArgumentError(f"k must be a positive int, got {k!r}.")
-    iterator, _ = batches((x, y), batch_size)
+    valid = _valid(attack_kwargs)
+    iterator, _ = batches((x, y), batch_size, valid)
     best: list[tuple[float, int, np.ndarray, int, int, np.ndarray]] = []
     start = 0
     for x_raw, y_raw in iterator:
-        xb, _ = as_image_batch(x_raw, info.input_shape)
+        xb, _ = as_image_batch(x_raw, info.input_shape, valid)
         yb = check_labels(y_raw, len(xb), info.num_classes or None)
         adv, clean_pred = _adversarial(model, xb, yb, eps, attack, attack_kwargs)
         probs = softmax(logits(model, adv))

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from fgsm_edu._compile import compiled
-from fgsm_edu.checks import as_image_batch, check_labels
+from fgsm_edu._compile import run
+from fgsm_edu.checks import PIXEL_RANGE, as_image_batch, check_labels
 from fgsm_edu.errors import InvalidArgumentError
 from fgsm_edu.models import model_info
 
@@ -54,7 +54,9 @@ def loss_gradient_graph(model: Any, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tens
     return tape.gradient(loss, x), logits, labels
 
 
-def prepare(model: Any, x: Any, y: Any, targeted: bool = False) -> tuple[np.ndarray, np.ndarray, bool]:
+def prepare(
+    model: Any, x: Any, y: Any, targeted: bool = False, valid: tuple[float, float] = PIXEL_RANGE
+) -> tuple[np.ndarray, np.ndarray, bool]:
     """Check images and labels; y=None becomes USE_PREDICTION for every image.
 
     Args:
@@ -62,6 +64,7 @@ def prepare(model: Any, x: Any, y: Any, targeted: bool = False) -> tuple[np.ndar
         x: one image or a batch, float32 in [0, 1].
         y: labels, one-hot rows, or None.
         targeted: whether y names the classes to move towards (then y is required).
+        valid: the pixel range x must lie in ([0, 1], or the attack's explicit clip range).
 
     Returns:
         (the batch, int32 labels, whether a single image was given).
@@ -69,7 +72,7 @@ def prepare(model: Any, x: Any, y: Any, targeted: bool = False) -> tuple[np.ndar
     if targeted and y is None:
         raise InvalidArgumentError("targeted=True needs y, the class to move towards (for example y=3).")
     info = model_info(model)
-    batch, single = as_image_batch(x, info.input_shape)
+    batch, single = as_image_batch(x, info.input_shape, valid)
     if y is None:
         return batch, np.full(len(batch), USE_PREDICTION, np.int32), single
     return batch, check_labels(y, len(batch), info.num_classes or None), single
@@ -87,6 +90,6 @@ def input_gradient(model: Any, x: Any, y: Any = None) -> np.ndarray:
         grad_x J(theta, x, y), the same shape as ``x``.
     """
     batch, labels, single = prepare(model, x, y)
-    grad, _, _ = compiled(model, loss_gradient_graph)(tf.constant(batch), tf.constant(labels))
+    grad, _, _ = run(model, loss_gradient_graph, batch, tf.constant(labels))
     out = grad.numpy()
     return out[0] if single else out

@@ -388,6 +388,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "最小 {low:g}、最大 {high:g} でした。"
         "前処理はモデルが行うので、[0, 1] に換算しただけの画素値を渡してください。",
     },
+    "errors.pixels_clip": {
+        "en": "pixels must lie in the clip range [{low:g}, {high:g}] given to this call, "
+        "got min {min:g} and max {max:g}; widen clip=(low, high) to the images' real range, or rescale the images.",
+        "ja": "画素値はこの呼び出しで指定した clip の範囲 [{low:g}, {high:g}] に入っていなければなりませんが、"
+        "最小 {min:g}、最大 {max:g} でした。"
+        "clip=(low, high) を画像の実際の範囲に広げるか、画像を換算し直してください。",
+    },
     "errors.integer_pixels": {
         "en": "images have integer dtype {dtype}; the package expects float32 pixels in [0, 1]: "
         "use `x.astype('float32') / 255`.",
