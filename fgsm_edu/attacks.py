@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from fgsm_edu import saving
 from fgsm_edu._compile import logits_graph, run
 from fgsm_edu.checks import check_clip, check_eps, check_epsilons, check_norm, eps_limit, valid_range
 from fgsm_edu.errors import InvalidArgumentError
@@ -43,12 +44,19 @@ def direction(grad: tf.Tensor, norm: float) -> tf.Tensor:
 
 
 def _fgsm_graph(
-    model: Any, x: tf.Tensor, y: tf.Tensor, eps: tf.Tensor, clip: tf.Tensor, sign: float, norm: float
+    model: Any,
+    x: tf.Tensor,
+    y: tf.Tensor,
+    eps: tf.Tensor,
+    clip: tf.Tensor,
+    sign: float,
+    norm: float,
+    quantized: bool = False,
 ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     """One fast-gradient step, compiled: returns (adversarial images, clean logits, labels used)."""
     grad, logits, labels = loss_gradient_graph(model, x, y)
     adv = tf.clip_by_value(x + sign * eps * direction(grad, norm), clip[0], clip[1])
-    return adv, logits, labels
+    return (saving.quantize(adv, x, eps) if quantized else adv), logits, labels
 
 
 def fgsm(
@@ -60,6 +68,7 @@ def fgsm(
     targeted: bool = False,
     norm: float = np.inf,
     clip: tuple[float, float] | None = (0.0, 1.0),
+    quantize: bool = False,
 ) -> np.ndarray:
     """The Fast Gradient Sign Method (notebook 01, "The FGSM equation, term by term").
 
@@ -73,19 +82,22 @@ def fgsm(
         norm: np.inf (FGSM), 2 or 1 (fast gradient methods, as in CleverHans).
         clip: the valid pixel range: inputs must lie in it and outputs are clipped to it;
             None disables clipping (inputs then follow the [0, 1] convention).
+        quantize: put the result on the 8-bit grid (multiples of 1/255), within eps of ``x``,
+            so that it survives being saved as a PNG (notebook 06).
 
     Returns:
         The adversarial images, same shape as ``x``, float32.
     """
-    adv, _, _ = _run_fgsm(model, x, y, eps, targeted=targeted, norm=norm, clip=clip)
+    adv, _, _ = _run_fgsm(model, x, y, eps, targeted=targeted, norm=norm, clip=clip, quantized=quantize)
     return adv
 
 
 def _run_fgsm(
-    model: Any, x: Any, y: Any, eps: Any, *, targeted: bool, norm: Any, clip: Any
+    model: Any, x: Any, y: Any, eps: Any, *, targeted: bool, norm: Any, clip: Any, quantized: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Check arguments, then run the compiled step; returns numpy (adv, logits, labels)."""
     norm, low_high, valid = check_norm(norm), check_clip(clip), valid_range(clip)
+    quantized = saving.check_quantize(quantized, low_high, norm)
     eps = check_eps(eps, limit=eps_limit(norm, model_info(model).input_shape, valid))
     batch, labels, single = prepare(model, x, y, targeted, valid)
     adv, logits, used = run(
@@ -97,6 +109,7 @@ def _run_fgsm(
         tf.constant(low_high, tf.float32),
         -1.0 if targeted else 1.0,
         norm,
+        quantized,
     )
     adv = adv.numpy()
     return (adv[0] if single else adv), logits.numpy(), used.numpy()
@@ -121,7 +134,14 @@ class Sweep:
 
 
 def _sweep_graph(
-    model: Any, x: tf.Tensor, y: tf.Tensor, epsilons: tf.Tensor, clip: tf.Tensor, sign: float, norm: float
+    model: Any,
+    x: tf.Tensor,
+    y: tf.Tensor,
+    epsilons: tf.Tensor,
+    clip: tf.Tensor,
+    sign: float,
+    norm: float,
+    quantized: bool = False,
 ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
     """One gradient, then all K x N adversarial images through the model in one batched pass."""
     grad, _, labels = loss_gradient_graph(model, x, y)
@@ -129,6 +149,7 @@ def _sweep_graph(
     shape = tf.shape(x)
     eps = tf.reshape(epsilons, [-1, 1, 1, 1, 1])
     adv = tf.clip_by_value(x[None] + sign * eps * step[None], clip[0], clip[1])
+    adv = saving.quantize(adv, x[None], eps) if quantized else adv
     flat = tf.reshape(adv, tf.concat([[-1], shape[1:]], 0))
     probs = tf.nn.softmax(logits_graph(model, flat))
     return adv, tf.reshape(probs, [tf.shape(epsilons)[0], shape[0], tf.shape(probs)[-1]]), step, labels
@@ -143,6 +164,7 @@ def fgsm_sweep(
     targeted: bool = False,
     norm: float = np.inf,
     clip: tuple[float, float] | None = (0.0, 1.0),
+    quantize: bool = False,
 ) -> Sweep:
     """FGSM at many epsilons with one gradient and one batched forward pass (notebook 01).
 
@@ -154,11 +176,13 @@ def fgsm_sweep(
         targeted: move towards ``y`` instead of away from it.
         norm: np.inf, 2 or 1.
         clip: the valid pixel range (inputs must lie in it), or None for no clipping.
+        quantize: put every adversarial image on the 8-bit grid before it is classified (notebook 06).
 
     Returns:
         A Sweep with the adversarial images and the model's probabilities for each epsilon.
     """
     norm, low_high, valid = check_norm(norm), check_clip(clip), valid_range(clip)
+    quantized = saving.check_quantize(quantize, low_high, norm)
     eps = check_epsilons(epsilons, limit=eps_limit(norm, model_info(model).input_shape, valid))
     batch, labels, single = prepare(model, x, y, targeted, valid)
     adv, probs, step, used = run(
@@ -170,6 +194,7 @@ def fgsm_sweep(
         tf.constant(low_high, tf.float32),
         -1.0 if targeted else 1.0,
         norm,
+        quantized,
     )
     adv, probs, step, used = adv.numpy(), probs.numpy(), step.numpy(), used.numpy()
     if single:
@@ -225,6 +250,7 @@ def pgd(
     targeted: bool = False,
     random_start: bool = True,
     seed: int | None = None,
+    quantize: bool = False,
 ) -> np.ndarray:
     """Projected gradient descent: repeated small FGSM steps kept inside the eps-ball (notebook 04).
 
@@ -240,11 +266,13 @@ def pgd(
         targeted: move towards ``y`` instead of away from it.
         random_start: start from a uniformly random point in the L-inf eps-box (projected).
         seed: the seed of that random start.
+        quantize: put the result on the 8-bit grid, within eps of ``x`` (notebook 06).
 
     Returns:
         The adversarial images, same shape as ``x``.
     """
     norm, low_high, valid = check_norm(norm), check_clip(clip), valid_range(clip)
+    quantized = saving.check_quantize(quantize, low_high, norm)
     limit = eps_limit(norm, model_info(model).input_shape, valid)
     eps = check_eps(eps, limit=limit)
     if norm == 1:
@@ -263,7 +291,7 @@ def pgd(
     args = (tf.constant(labels), tf.constant(eps, tf.float32), tf.constant(alpha, tf.float32), clip_t)
     for _ in range(steps):
         adv = run(model, _pgd_step_graph, x_t, adv, *args, -1.0 if targeted else 1.0, norm)
-    out = adv.numpy()
+    out = (saving.quantize(adv, x_t, eps) if quantized else adv).numpy()
     return out[0] if single else out
 
 
@@ -275,7 +303,7 @@ def bim(model: Any, x: Any, y: Any = None, eps: float = 0.03, **kwargs: Any) -> 
         x: one image or a batch, float32 in [0, 1].
         y: labels, or None for the model's prediction.
         eps: the radius of the allowed perturbation.
-        **kwargs: step_size, steps, norm, clip, targeted (as in ``pgd``).
+        **kwargs: step_size, steps, norm, clip, targeted, quantize (as in ``pgd``).
 
     Returns:
         The adversarial images, same shape as ``x``.

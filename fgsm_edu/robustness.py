@@ -1,0 +1,54 @@
+"""How robust is each image: the smallest epsilon that flips it (notebook 06, "How robust is each image").
+
+One FGSM sweep per batch (one gradient, one batched forward pass) gives every image's first flip.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from fgsm_edu.attacks import fgsm_sweep
+from fgsm_edu.checks import as_image_batch, check_epsilons, check_labels
+from fgsm_edu.models import model_info
+
+
+def first_flip(wrong: np.ndarray, epsilons: np.ndarray) -> np.ndarray:
+    """The first epsilon at which each image is wrong, or inf where it never is.
+
+    Args:
+        wrong: (K, N) booleans, the model wrong at epsilons[k] on image n.
+        epsilons: (K,) sorted epsilons.
+
+    Returns:
+        (N,) float epsilons.
+    """
+    first = np.argmax(wrong, axis=0)
+    return np.where(wrong.any(axis=0), epsilons[first].astype(np.float64), np.inf)
+
+
+def minimal_epsilon(model: Any, x: Any, y: Any, epsilons: Any, *, batch_size: int = 64) -> np.ndarray:
+    """The smallest epsilon in the grid at which FGSM makes the model wrong, per image (notebook 06).
+
+    An image the model already gets wrong has minimal epsilon 0 when 0 is in the grid.
+
+    Args:
+        model: a model taking [0, 1] pixels and returning logits.
+        x: the images (N, H, W, C), float32 in [0, 1].
+        y: their true labels (N,).
+        epsilons: the grid to search, for example ``np.linspace(0, 0.3, 61)`` (sorted, de-duplicated).
+        batch_size: images per sweep (each sweep classifies K x batch_size images at once).
+
+    Returns:
+        (N,) float array: the first flipping epsilon of each image, or inf if none in the grid flips it.
+    """
+    info = model_info(model)
+    grid = check_epsilons(epsilons)
+    batch, _ = as_image_batch(x, info.input_shape)
+    labels = check_labels(y, len(batch), info.num_classes or None)
+    found = [np.zeros(0)]
+    for start in range(0, len(batch), batch_size):
+        sweep = fgsm_sweep(model, batch[start : start + batch_size], labels[start : start + batch_size], grid)
+        found.append(first_flip(sweep.probabilities.argmax(-1) != sweep.labels[None], sweep.epsilons))
+    return np.concatenate(found)

@@ -1,0 +1,130 @@
+"""Adversarial examples outside the notebook: the 8-bit grid, PNG and JPEG (notebook 06, "Saving breaks it").
+
+A photo on disk holds 256 grey levels per channel, so saving rounds every pixel to a multiple of
+1/255, and JPEG also compresses. An adversarial image whose perturbation lives between those grey
+levels may stop fooling the model once saved. ``quantize`` puts an attack's result on the 8-bit grid
+while keeping it within eps of the original; ``round_trip`` shows what a file does to an image.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+from PIL import Image
+
+from fgsm_edu.checks import as_image_batch
+from fgsm_edu.errors import InvalidArgumentError
+
+LEVELS = 255  # an 8-bit channel holds the grey levels 0, 1/255, ..., 255/255
+STEP = np.float32(1 / LEVELS)  # one grey level; numpy and TensorFlow both multiply by it, so they agree bit for bit
+_TOLERANCE = 1e-3  # in grey levels: absorbs float32 rounding in x + eps
+FORMATS = ("png", "jpeg")
+
+
+def to_uint8(images: np.ndarray) -> np.ndarray:
+    """Round [0, 1] pixels to the nearest of the 256 grey levels, as an image file stores them (notebook 06).
+
+    Args:
+        images: float pixels in [0, 1].
+
+    Returns:
+        uint8 grey levels 0..255, same shape.
+    """
+    return np.round(np.clip(images, 0.0, 1.0) * LEVELS).astype(np.uint8)
+
+
+def from_uint8(levels: np.ndarray) -> np.ndarray:
+    """Turn 8-bit grey levels back into float32 pixels in [0, 1] (the package convention).
+
+    Args:
+        levels: uint8 (or integer-valued) grey levels 0..255.
+
+    Returns:
+        float32 pixels: k * float32(1/255), the same values ``quantize`` produces.
+    """
+    return np.asarray(levels, np.float32) * STEP
+
+
+def quantize(adv: Any, x: Any, eps: Any) -> tf.Tensor:
+    """Put adversarial pixels on the 8-bit grid, within eps of the clean ones (notebook 06, "quantize=True").
+
+    Each pixel is rounded to the nearest grey level, then kept inside [x - eps, x + eps] on the grid.
+    When eps >= 1/255 every pixel the attack moved stays moved, in the same direction.
+
+    Args:
+        adv: adversarial images in [0, 1], shape like ``x`` (a sweep's (K, N, ...) broadcasts too).
+        x: the clean images.
+        eps: the L-inf budget, a number or a tensor that broadcasts against ``adv``.
+
+    Returns:
+        float32 images whose pixels are multiples of 1/255.
+    """
+    levels = tf.constant(float(LEVELS))
+    reach = tf.cast(eps, tf.float32) * levels
+    low = tf.math.ceil(tf.cast(x, tf.float32) * levels - reach - _TOLERANCE)
+    high = tf.math.floor(tf.cast(x, tf.float32) * levels + reach + _TOLERANCE)
+    rounded = tf.minimum(tf.maximum(tf.round(tf.cast(adv, tf.float32) * levels), low), high)
+    return tf.clip_by_value(rounded, 0.0, levels) * STEP
+
+
+def check_quantize(quantize_: Any, clip: Any, norm: float) -> bool:
+    """Check the ``quantize`` flag: the 8-bit grid belongs to the [0, 1] convention and L-inf attacks.
+
+    Args:
+        quantize_: the flag given to the attack.
+        clip: the attack's checked clip range.
+        norm: the attack's norm.
+
+    Returns:
+        The flag as a bool.
+    """
+    if not isinstance(quantize_, bool | np.bool_):
+        raise InvalidArgumentError(f"quantize must be True or False, got {quantize_!r}.")
+    if quantize_ and (tuple(clip) != (0.0, 1.0) or norm != np.inf):
+        raise InvalidArgumentError(
+            "quantize=True rounds to the 8-bit grid of [0, 1] pixels within an L-inf ball; "
+            "use it with norm=np.inf and the default clip=(0, 1)."
+        )
+    return bool(quantize_)
+
+
+def _encode(pixels: np.ndarray, fmt: str, quality: int) -> bytes:
+    """Write one uint8 image (H, W, C) to PNG or JPEG bytes, in memory."""
+    image = Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels)
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt.upper(), **({"quality": quality} if fmt == "jpeg" else {}))
+    return buffer.getvalue()
+
+
+def _decode(data: bytes, channels: int) -> np.ndarray:
+    """Read PNG or JPEG bytes back into uint8 (H, W, C)."""
+    with Image.open(io.BytesIO(data)) as image:
+        pixels = np.asarray(image.convert("L" if channels == 1 else "RGB"))
+    return pixels[..., None] if channels == 1 else pixels
+
+
+def round_trip(images: Any, format: str = "png", quality: int = 75) -> np.ndarray:  # noqa: A002
+    """Save images to PNG or JPEG bytes and read them back, as a file on disk would (notebook 06).
+
+    Args:
+        images: one image (H, W, C) or a batch (N, H, W, C), float32 in [0, 1]; C is 1 or 3.
+        format: "png" (lossless, but 8-bit: pixels are rounded to 1/255) or "jpeg" (lossy).
+        quality: JPEG quality, 1 (smallest file) to 95 (best); ignored for PNG.
+
+    Returns:
+        The images as read back, float32 in [0, 1], same shape.
+    """
+    fmt = str(format).lower().replace("jpg", "jpeg")
+    if fmt not in FORMATS:
+        raise InvalidArgumentError(f"format must be 'png' or 'jpeg', got {format!r}.")
+    if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 95:
+        raise InvalidArgumentError(f"quality must be an int from 1 to 95 (Pillow's JPEG range), got {quality!r}.")
+    batch, single = as_image_batch(images)
+    if batch.shape[-1] not in (1, 3):
+        raise InvalidArgumentError(f"images must have 1 or 3 channels to be saved, got {batch.shape[-1]}.")
+    out = np.stack([_decode(_encode(p, fmt, quality), p.shape[-1]) for p in to_uint8(batch)]) if len(batch) else batch
+    out = from_uint8(out)
+    return out[0] if single else out

@@ -1,0 +1,132 @@
+"""Lesson 06's helpers, checked by hand: the 8-bit grid, PNG/JPEG round trips, transfer, minimal epsilon."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fgsm_edu
+from fgsm_edu.evaluation import evaluate
+from fgsm_edu.robustness import first_flip, minimal_epsilon
+from fgsm_edu.saving import quantize, round_trip
+from fgsm_edu.transfer import transfer_matrix
+
+G = 1 / 255  # one grey level
+
+
+@pytest.mark.parametrize(
+    ("x_levels", "eps_levels", "sign", "expected_levels"),
+    [
+        (10.3, 1.0, +1, 11),  # off the grid: the nearest level above x, within eps
+        (10.3, 1.0, -1, 10),  # ... and below
+        (10.0, 2.5, +1, 12),  # 12.5 rounds to 12 (half to even) and 12 <= x + eps
+        (10.0, 2.5, -1, 8),  # 7.5 rounds to 8 = ceil(x - eps)
+        (254.6, 3.0, +1, 255),  # the top of the range
+        (0.2, 1.0, -1, 0),  # the bottom of the range
+        (10.0, 0.4, +1, 10),  # eps below one level: the pixel cannot move on the grid
+    ],
+)
+def test_quantize_by_hand(x_levels, eps_levels, sign, expected_levels):
+    x = np.float32(x_levels * G)
+    adv = np.clip(x + sign * eps_levels * G, 0, 1)
+    got = float(quantize(np.array([adv]), np.array([x]), eps_levels * G)[0])
+    assert got * 255 == pytest.approx(expected_levels, abs=1e-4)
+
+
+@pytest.mark.parametrize("eps", [G, 3 * G, 0.05, 0.1, 0.3])
+def test_quantized_fgsm_is_on_the_grid_within_eps_and_moves_what_the_sign_moves(digits_cnn, digits, eps):
+    x, y = digits.x_test[:40], digits.y_test[:40]  # pixels are multiples of 1/16: off the 8-bit grid
+    plain = fgsm_edu.fgsm(digits_cnn, x, y, eps=eps)
+    q = fgsm_edu.fgsm(digits_cnn, x, y, eps=eps, quantize=True)
+    np.testing.assert_allclose(q * 255, np.round(q * 255), atol=1e-4)
+    assert np.abs(q - x).max() <= eps + 1e-6
+    assert np.array_equal(np.sign(q - x), np.sign(plain - x))
+
+
+def test_every_attack_takes_quantize(digits_cnn, digits):
+    x, y = digits.x_test[:8], digits.y_test[:8]
+    sweep = fgsm_edu.fgsm_sweep(digits_cnn, x, y, [0, 0.05, 0.2], quantize=True)
+    for out, eps in [
+        (sweep.images[1], 0.05),
+        (fgsm_edu.pgd(digits_cnn, x, y, 0.1, steps=3, seed=0, quantize=True), 0.1),
+    ]:
+        np.testing.assert_allclose(out * 255, np.round(out * 255), atol=1e-4)
+        assert np.abs(out - x).max() <= eps + 1e-6
+    q = fgsm_edu.bim(digits_cnn, x, y, 0.1, steps=3, quantize=True)
+    np.testing.assert_allclose(q * 255, np.round(q * 255), atol=1e-4)
+    expected = fgsm_edu.predict(digits_cnn, sweep.images[2]).probabilities
+    np.testing.assert_allclose(sweep.probabilities[2].max(-1), expected[:, 0], atol=1e-5)  # classified as quantised
+
+
+def test_quantize_refuses_what_it_cannot_mean(digits_cnn, digits):
+    x = digits.x_test[:2]
+    with pytest.raises(fgsm_edu.InvalidArgumentError, match="norm=np.inf and the default clip"):
+        fgsm_edu.fgsm(digits_cnn, x, eps=0.5, norm=2, quantize=True)
+    with pytest.raises(fgsm_edu.InvalidArgumentError, match="norm=np.inf and the default clip"):
+        fgsm_edu.fgsm(digits_cnn, x, eps=0.1, clip=(-1, 1), quantize=True)
+    with pytest.raises(fgsm_edu.InvalidArgumentError, match="True or False"):
+        fgsm_edu.fgsm(digits_cnn, x, eps=0.1, quantize="yes")
+
+
+def test_a_png_round_trip_of_a_quantised_image_is_lossless(digits_cnn, digits):
+    q = fgsm_edu.fgsm(digits_cnn, digits.x_test[:16], digits.y_test[:16], eps=0.1, quantize=True)
+    assert np.array_equal(round_trip(q, "png"), q)
+    plain = fgsm_edu.fgsm(digits_cnn, digits.x_test[:16], digits.y_test[:16], eps=0.1)
+    assert not np.array_equal(round_trip(plain, "png"), plain)  # off-grid pixels are rounded
+    np.testing.assert_allclose(round_trip(plain, "png"), plain, atol=0.5 / 255 + 1e-6)
+
+
+def test_jpeg_changes_the_image_but_keeps_shape_and_range(flower):
+    rgb = np.asarray(flower, np.float32)
+    back = round_trip(rgb, format="jpeg", quality=30)
+    assert back.shape == rgb.shape and back.dtype == np.float32 and 0 <= back.min() <= back.max() <= 1
+    assert 0 < np.abs(back - rgb).mean() < 0.1
+    assert np.abs(round_trip(rgb, "jpg", 95) - rgb).mean() < np.abs(back - rgb).mean()  # better quality, closer
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"format": "gif"}, "'png' or 'jpeg'"), ({"format": "jpeg", "quality": 0}, "1 to 95"), ({"quality": 9.5}, "int")],
+)
+def test_round_trip_refuses_bad_arguments(kwargs, message):
+    with pytest.raises(fgsm_edu.InvalidArgumentError, match=message):
+        round_trip(np.zeros((2, 4, 4, 1), np.float32), **kwargs)
+
+
+def test_transfer_matrix_diagonal_equals_evaluate(digits_cnn, digits_linear, digits):
+    x, y = digits.x_test[:120], digits.y_test[:120]
+    matrix = transfer_matrix({"cnn": digits_cnn, "linear": digits_linear}, x, y, 0.1, batch_size=50)
+    assert matrix.names == ("cnn", "linear") and matrix.accuracy.shape == (2, 2)
+    for i, model in enumerate((digits_cnn, digits_linear)):
+        records = evaluate(model, (x, y), [0.0, 0.1], progress=False)
+        assert matrix.accuracy[i, i] == pytest.approx(records[1]["accuracy"])
+        assert matrix.clean_accuracy[i] == pytest.approx(records[0]["accuracy"])
+    # off the diagonal: the target's accuracy on the source's images, computed directly
+    adv = fgsm_edu.fgsm(digits_cnn, x, y, eps=0.1)
+    assert matrix.accuracy[0, 1] == pytest.approx(np.mean(fgsm_edu.predict(digits_linear, adv).ids[:, 0] == y))
+
+
+def test_transfer_matrix_refuses_one_model_or_mismatched_models(digits_cnn, digits, mobilenet):
+    x, y = digits.x_test[:4], digits.y_test[:4]
+    with pytest.raises(fgsm_edu.InvalidArgumentError, match="at least two"):
+        transfer_matrix([digits_cnn], x, y, 0.1)
+    with pytest.raises(fgsm_edu.InvalidArgumentError, match="same images and classes"):
+        transfer_matrix([digits_cnn, mobilenet], x, y, 0.1)
+
+
+def test_first_flip_by_hand():
+    wrong = np.array([[False, True, False], [True, True, False], [True, False, False]])
+    got = first_flip(wrong, np.array([0.0, 0.1, 0.2]))
+    assert got.tolist() == [0.1, 0.0, np.inf]
+
+
+def test_minimal_epsilon_is_the_first_flip_of_a_fine_sweep(digits_cnn, digits):
+    grid = np.linspace(0, 0.3, 61)
+    x, y = digits.x_test[:30], digits.y_test[:30]
+    got = minimal_epsilon(digits_cnn, x, y, grid, batch_size=7)
+    for i in range(len(x)):
+        ids, _ = fgsm_edu.fgsm_sweep(digits_cnn, x[i], int(y[i]), grid).top1()
+        flips = np.flatnonzero(ids != y[i])
+        expected = np.float32(grid[flips[0]]) if len(flips) else np.inf
+        assert got[i] == pytest.approx(expected), i
+    assert np.isfinite(got).any()
