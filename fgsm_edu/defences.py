@@ -7,6 +7,8 @@ Goodfellow et al.'s (2014) adversarial objective with their alpha = 0.5 as the d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -19,7 +21,7 @@ from fgsm_edu.errors import InvalidArgumentError
 from fgsm_edu.gradients import USE_PREDICTION, cross_entropy, loss_gradient_graph
 from fgsm_edu.models import model_info
 
-ATTACKS = ("fgsm", "pgd")
+ATTACKS = ("fgsm", "fgsm_rs", "pgd")
 LABELS = ("true", "predicted")
 
 
@@ -37,6 +39,25 @@ def fgsm_examples(model: Any, x: tf.Tensor, y: tf.Tensor, eps: tf.Tensor) -> tf.
     """
     grad, _, _ = loss_gradient_graph(model, x, y)
     return tf.clip_by_value(x + eps * tf.sign(grad), 0.0, 1.0)
+
+
+def fgsm_rs_examples(model: Any, x: tf.Tensor, y: tf.Tensor, eps: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """FGSM from a random start, Wong, Rice and Kolter's (2020) fix for catastrophic overfitting (notebook 05).
+
+    Args:
+        model: a model taking [0, 1] pixels and returning logits.
+        x: (N, H, W, C) float32 pixels.
+        y: (N,) int32 labels.
+        eps: the L-inf budget; the step is 1.25 * eps from a uniform start in the eps-box, as in the paper.
+        seed: a stateless seed, shape (2,) int32, for the random start.
+
+    Returns:
+        The adversarial images, within eps of ``x`` and in [0, 1].
+    """
+    start = tf.clip_by_value(x + tf.random.stateless_uniform(tf.shape(x), seed, -eps, eps), 0.0, 1.0)
+    grad, _, _ = loss_gradient_graph(model, start, y)
+    moved = start + 1.25 * eps * tf.sign(grad)
+    return tf.clip_by_value(x + project(moved - x, eps, np.inf), 0.0, 1.0)
 
 
 def pgd_examples(model: Any, x: tf.Tensor, y: tf.Tensor, eps: tf.Tensor, steps: int, seed: tf.Tensor) -> tf.Tensor:
@@ -84,6 +105,8 @@ def _train_step_fn(model: keras.Model, optimizer: Any, attack: str, steps: int, 
     def step(x: tf.Tensor, y: tf.Tensor, attack_y: tf.Tensor, eps: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         if attack == "pgd":
             adv = pgd_examples(model, x, attack_y, eps, steps, seed)
+        elif attack == "fgsm_rs":
+            adv = fgsm_rs_examples(model, x, attack_y, eps, seed)
         else:
             adv = fgsm_examples(model, x, attack_y, eps)
         with tf.GradientTape() as tape:
@@ -95,6 +118,45 @@ def _train_step_fn(model: keras.Model, optimizer: Any, attack: str, steps: int, 
         return loss
 
     return step
+
+
+@dataclass(frozen=True)
+class FitHistory(Sequence[float]):
+    """What ``adversarial_fit`` measured, one entry per epoch (notebook 05, "Catastrophic overfitting").
+
+    It reads like the list of epoch losses (``history[-1]``, ``plt.plot(history)``); ``pgd_accuracy``
+    holds the held-out PGD accuracy after each epoch when ``monitor`` was given, else it is empty.
+    """
+
+    loss: list[float]
+    pgd_accuracy: list[float]
+
+    def __len__(self) -> int:
+        return len(self.loss)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.loss[index]
+
+
+def _epoch(
+    step: Any, data: tuple[np.ndarray, np.ndarray], labels: str, eps: tf.Tensor, batch_size: int, seeds: Any
+) -> float:
+    """One shuffled pass of training steps; returns the mean loss."""
+    (batch, y_int), (rng, seed, epoch) = data, seeds
+    order, losses = rng.permutation(len(batch)), []
+    for i, start in enumerate(range(0, len(batch), batch_size)):
+        idx = order[start : start + batch_size]
+        attack_y = y_int[idx] if labels == "true" else np.full(len(idx), USE_PREDICTION, np.int32)
+        seed_t = tf.constant([seed, epoch * 100_000 + i], tf.int32)
+        losses.append(float(step(batch[idx], y_int[idx], attack_y, eps, seed_t)))
+    return float(np.mean(losses))
+
+
+def _pgd_accuracy(model: keras.Model, monitor: Any, eps: float, steps: int, seed: int) -> float:
+    """PGD accuracy on the held-out (x, y) batch: the robustness that FGSM accuracy can hide."""
+    from fgsm_edu.evaluation import evaluate
+
+    return float(evaluate(model, monitor, [eps], attack="pgd", steps=steps, seed=seed, progress=False)[0]["accuracy"])
 
 
 def adversarial_fit(
@@ -111,7 +173,8 @@ def adversarial_fit(
     labels: str = "true",
     learning_rate: float = 1e-3,
     seed: int = 0,
-) -> list[float]:
+    monitor: tuple[Any, Any] | None = None,
+) -> FitHistory:
     """Train a model on clean and adversarial examples generated each batch (notebook 05, "Adversarial training").
 
     Args:
@@ -119,20 +182,23 @@ def adversarial_fit(
         x: training images (N, H, W, C), float32 in [0, 1].
         y: their integer labels (N,).
         eps: the attack's L-inf budget, a fraction of the pixel range.
-        attack: "fgsm" (Goodfellow et al. 2014) or "pgd" (Madry et al. 2017).
+        attack: "fgsm" (Goodfellow et al. 2014), "fgsm_rs" (FGSM from a random start, Wong et al. 2020)
+            or "pgd" (Madry et al. 2017).
         epochs: passes over the data.
         batch_size: images per step.
         adv_weight: the weight of the adversarial loss (0 = ordinary training).
-        pgd_steps: PGD steps per batch (attack="pgd" only).
+        pgd_steps: PGD steps per batch (attack="pgd"), and of the monitor's PGD.
         labels: attack the "true" labels, or the model's "predicted" ones (Kurakin et al.'s fix for label leaking).
         learning_rate: Adam's learning rate.
-        seed: seeds the shuffling and PGD's random starts.
+        seed: seeds the shuffling and the random starts.
+        monitor: a held-out (x, y) batch; after each epoch its PGD accuracy at ``eps`` is recorded
+            (cheap for a few hundred images), which shows catastrophic overfitting when it happens.
 
     Returns:
-        The mean training loss of each epoch.
+        A FitHistory: the mean training loss of each epoch, and the monitor's PGD accuracies.
     """
     _check_fit_args(attack, labels, epochs, batch_size, adv_weight, pgd_steps)
-    eps_t = tf.constant(check_eps(eps), tf.float32)
+    eps_value = check_eps(eps)
     batch, _ = as_image_batch(x, model_info(model).input_shape)
     y_int = check_labels(y, len(batch), model_info(model).num_classes or None)
     if not len(batch):
@@ -140,13 +206,53 @@ def adversarial_fit(
     optimizer = keras.optimizers.Adam(learning_rate)
     optimizer.build(model.trainable_variables)
     step = _train_step_fn(model, optimizer, attack, pgd_steps, float(adv_weight))
-    rng, history = np.random.default_rng(seed), []
+    rng, history = np.random.default_rng(seed), FitHistory([], [])
     for epoch in range(epochs):
-        order, losses = rng.permutation(len(batch)), []
-        for i, start in enumerate(range(0, len(batch), batch_size)):
-            idx = order[start : start + batch_size]
-            attack_y = y_int[idx] if labels == "true" else np.full(len(idx), USE_PREDICTION, np.int32)
-            seed_t = tf.constant([seed, epoch * 100_000 + i], tf.int32)
-            losses.append(float(step(batch[idx], y_int[idx], attack_y, eps_t, seed_t)))
-        history.append(float(np.mean(losses)))
+        eps_t = tf.constant(eps_value, tf.float32)
+        history.loss.append(_epoch(step, (batch, y_int), labels, eps_t, batch_size, (rng, seed, epoch)))
+        if monitor is not None:
+            history.pgd_accuracy.append(_pgd_accuracy(model, monitor, eps_value, pgd_steps, seed))
     return history
+
+
+class JpegCompression(keras.layers.Layer):
+    """JPEG-compress each image on the way in (forward), with a chosen gradient on the way back.
+
+    ``bpda=True``: the backward pass treats JPEG as the identity (Athalye et al.'s 2018 Backward Pass
+    Differentiable Approximation), so gradient attacks see through it. ``bpda=False``: the gradient
+    through JPEG is zero, what a naive attacker gets from a non-differentiable defence.
+    """
+
+    def __init__(self, quality: int, bpda: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.quality, self.bpda = quality, bpda
+
+    def call(self, x: Any) -> Any:
+        jpeg = tf.map_fn(lambda image: tf.image.adjust_jpeg_quality(image, self.quality), x)
+        if self.bpda:
+            return x + tf.stop_gradient(jpeg - x)  # forward: jpeg; backward: d/dx = 1
+        return tf.stop_gradient(jpeg) + 0.0 * x  # forward: jpeg; backward: d/dx = 0
+
+
+def jpeg_defence(model: keras.Model, quality: int = 50, *, bpda: bool = True) -> keras.Model:
+    """The model behind a JPEG-compression "defence" (notebook 06, "JPEG as a defence, and why it is not one").
+
+    Args:
+        model: a model from ``load_model`` or ``wrap_model`` (pixels in [0, 1], logits out).
+        quality: JPEG quality, 1 to 95 (lower: stronger compression).
+        bpda: attack gradients pass through JPEG as the identity (True), or are zero (False: gradient masking).
+
+    Returns:
+        A model taking [0, 1] pixels and returning logits: ``model(jpeg(x))``.
+    """
+    from fgsm_edu.models import wrap_model
+
+    if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 95:
+        raise InvalidArgumentError(f"quality must be an int from 1 to 95, got {quality!r}.")
+    info = model_info(model)
+    if info.input_shape[-1] not in (1, 3):
+        raise InvalidArgumentError(f"JPEG needs images with 1 or 3 channels, the model takes {info.input_shape}.")
+    inputs = keras.Input(info.input_shape)
+    core = keras.Model(inputs, model(JpegCompression(quality, bpda)(inputs)))
+    name = f"{info.name}_jpeg{quality}{'' if bpda else '_masked'}"
+    return wrap_model(core, output="logits", class_names=info.class_names, name=name)

@@ -130,3 +130,78 @@ def test_minimal_epsilon_is_the_first_flip_of_a_fine_sweep(digits_cnn, digits):
         expected = np.float32(grid[flips[0]]) if len(flips) else np.inf
         assert got[i] == pytest.approx(expected), i
     assert np.isfinite(got).any()
+
+
+# --- JPEG as a defence, BPDA, and catastrophic overfitting (defences.py) -----------------------
+
+
+def _jpeg(x: np.ndarray, quality: int) -> np.ndarray:
+    import tensorflow as tf
+
+    return np.stack([tf.image.adjust_jpeg_quality(image, quality).numpy() for image in x])
+
+
+def test_jpeg_defence_classifies_the_compressed_image(digits_cnn, digits):
+    from fgsm_edu.defences import jpeg_defence
+
+    x = digits.x_test[:6]
+    defended = jpeg_defence(digits_cnn, 40)
+    expected = fgsm_edu.predict(digits_cnn, _jpeg(x, 40), top=2)
+    got = fgsm_edu.predict(defended, x, top=2)
+    np.testing.assert_allclose(got.probabilities, expected.probabilities, atol=1e-5)
+    assert fgsm_edu.model_info(defended).class_names == fgsm_edu.model_info(digits_cnn).class_names
+
+
+def test_bpda_gradient_is_the_models_gradient_at_the_compressed_image(digits_cnn, digits):
+    from fgsm_edu.defences import jpeg_defence
+
+    x, y = digits.x_test[:6], digits.y_test[:6]
+    through = fgsm_edu.input_gradient(jpeg_defence(digits_cnn, 40), x, y)
+    np.testing.assert_allclose(through, fgsm_edu.input_gradient(digits_cnn, _jpeg(x, 40), y), atol=1e-5)
+    assert np.abs(through).max() > 0
+
+
+def test_without_bpda_the_gradient_is_masked_and_fgsm_does_nothing(digits_cnn, digits):
+    from fgsm_edu.defences import jpeg_defence
+
+    x, y = digits.x_test[:6], digits.y_test[:6]
+    masked = jpeg_defence(digits_cnn, 40, bpda=False)
+    assert not fgsm_edu.input_gradient(masked, x, y).any()
+    assert np.array_equal(fgsm_edu.fgsm(masked, x, y, eps=0.2), x)  # sign(0) = 0: the attack cannot move
+
+
+def test_jpeg_defence_refuses_a_bad_quality(digits_cnn):
+    from fgsm_edu.defences import jpeg_defence
+
+    with pytest.raises(fgsm_edu.InvalidArgumentError, match="1 to 95"):
+        jpeg_defence(digits_cnn, 100)
+
+
+def test_fgsm_with_a_random_start_stays_in_the_ball(digits_cnn, digits):
+    import tensorflow as tf
+
+    from fgsm_edu.defences import fgsm_rs_examples
+
+    x, y = tf.constant(digits.x_test[:16]), tf.constant(digits.y_test[:16])
+    adv = fgsm_rs_examples(digits_cnn, x, y, tf.constant(0.1), tf.constant([0, 1])).numpy()
+    assert np.abs(adv - x.numpy()).max() <= 0.1 + 1e-6 and 0 <= adv.min() and adv.max() <= 1
+    again = fgsm_rs_examples(digits_cnn, x, y, tf.constant(0.1), tf.constant([0, 2])).numpy()
+    assert not np.array_equal(adv, again)  # a different seed, a different start
+
+
+def test_the_monitor_records_held_out_pgd_accuracy_after_each_epoch(digits):
+    import keras
+
+    from fgsm_edu.defences import adversarial_fit
+    from fgsm_edu.models import build_digits_cnn, wrap_model
+
+    keras.utils.set_random_seed(0)
+    model = wrap_model(build_digits_cnn(), output="logits")
+    held_out = (digits.x_test[:64], digits.y_test[:64])
+    history = adversarial_fit(
+        model, digits.x_train[:256], digits.y_train[:256], eps=0.1, epochs=2, pgd_steps=3, monitor=held_out
+    )
+    assert len(history) == 2 and len(history.pgd_accuracy) == 2 and history[-1] == history.loss[-1]
+    now = evaluate(model, held_out, [0.1], attack="pgd", steps=3, seed=0, progress=False)[0]["accuracy"]
+    assert history.pgd_accuracy[-1] == pytest.approx(now)
+    assert adversarial_fit(model, digits.x_train[:64], digits.y_train[:64], eps=0.1, epochs=1).pgd_accuracy == []
