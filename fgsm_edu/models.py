@@ -21,10 +21,10 @@ import numpy as np
 
 from fgsm_edu._compile import compiled, logits_graph
 from fgsm_edu.checks import as_image_batch
-from fgsm_edu.errors import DownloadError, InvalidArgumentError, ModelError
+from fgsm_edu.errors import InvalidArgumentError, ModelError
 from fgsm_edu.i18n import t
 
-KNOWN_MODELS = ("mobilenet_v2", "digits_cnn", "digits_linear")
+KNOWN_MODELS = ("mobilenet_v2", "digits_cnn", "digits_linear", "mnist_cnn", "mnist_linear")
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 DIGIT_NAMES = tuple(str(i) for i in range(10))
 _INFO_ATTR = "fgsm_edu_info"
@@ -118,14 +118,50 @@ def build_digits_cnn() -> keras.Model:
     return keras.Model(inputs, keras.layers.Dense(10, name="logits")(x), name="digits_cnn")
 
 
-def _load_digits(name: str, weights: Any) -> keras.Model:
-    """Build a digits model and load its shipped (or given) weights."""
-    model = build_digits_cnn() if name == "digits_cnn" else build_digits_linear()
+def build_mnist_linear() -> keras.Model:
+    """The paper's "shallow softmax" for 28x28 MNIST: one dense layer from 784 pixels to 10 logits (notebook 02).
+
+    Returns:
+        The untrained Keras model.
+    """
+    inputs = keras.Input((28, 28, 1), name="pixels")
+    x = keras.layers.Flatten()(inputs)
+    return keras.Model(inputs, keras.layers.Dense(10, name="logits")(x), name="mnist_linear")
+
+
+def build_mnist_cnn() -> keras.Model:
+    """A small CNN for 28x28 MNIST (two 3x3 convolutions, each pooled, dense 128), outputting logits (notebook 02).
+
+    Returns:
+        The untrained Keras model.
+    """
+    inputs = keras.Input((28, 28, 1), name="pixels")
+    x = keras.layers.Conv2D(32, 3, activation="relu")(inputs)
+    x = keras.layers.MaxPooling2D(2)(x)
+    x = keras.layers.Conv2D(64, 3, activation="relu")(x)
+    x = keras.layers.MaxPooling2D(2)(x)
+    x = keras.layers.Flatten()(x)
+    x = keras.layers.Dropout(0.5)(x)  # active only in training: model(x, training=False) is deterministic
+    x = keras.layers.Dense(128, activation="relu")(x)
+    return keras.Model(inputs, keras.layers.Dense(10, name="logits")(x), name="mnist_cnn")
+
+
+SHIPPED_BUILDERS: dict[str, Callable[[], keras.Model]] = {
+    "digits_linear": build_digits_linear,
+    "digits_cnn": build_digits_cnn,
+    "mnist_linear": build_mnist_linear,
+    "mnist_cnn": build_mnist_cnn,
+}
+
+
+def _load_shipped(name: str, weights: Any) -> keras.Model:
+    """Build a digits or MNIST model and load its shipped (or given) weights."""
+    model = SHIPPED_BUILDERS[name]()
     if weights == "default":
         weights = WEIGHTS_DIR / f"{name}.weights.h5"
     if weights is not None:
         _load_weights(model, _existing_file(weights))
-    return _attach(model, ModelInfo(name, (8, 8, 1), DIGIT_NAMES, 10))
+    return _attach(model, ModelInfo(name, tuple(model.input_shape[1:]), DIGIT_NAMES, 10))
 
 
 def _load_weights(model: keras.Model, path: Path) -> None:
@@ -155,14 +191,11 @@ def _load_mobilenet_v2(weights: Any) -> keras.Model:
     """Keras's own MobileNetV2 with logits out and the [0, 1] -> [-1, 1] step inside."""
     from fgsm_edu.downloads import MOBILENET_V2_WEIGHTS, fetch
 
-    names = None
     if weights in ("default", "imagenet"):
         weights = fetch(MOBILENET_V2_WEIGHTS)
-        names = imagenet_class_names(download=True)
     elif weights is not None:
         weights = _existing_file(weights)
-    else:
-        names = imagenet_class_names(download=False)
+    names = imagenet_class_names()  # shipped with the package: real names offline, even with weights=None
     base = keras.applications.MobileNetV2(
         input_shape=(224, 224, 3), weights=None if weights is None else str(weights), classifier_activation=None
     )
@@ -176,8 +209,9 @@ def load_model(name: str, weights: Any = "default") -> keras.Model:
     """Load a model that takes [0, 1] pixels and outputs logits (notebook 01, "The model").
 
     Args:
-        name: "mobilenet_v2" (ImageNet, 224x224x3), "digits_cnn" or "digits_linear" (8x8x1).
-        weights: "default" (ImageNet for MobileNetV2, the shipped weights for digits),
+        name: "mobilenet_v2" (ImageNet, 224x224x3), "digits_cnn" or "digits_linear" (8x8x1),
+            "mnist_cnn" or "mnist_linear" (28x28x1).
+        weights: "default" (ImageNet for MobileNetV2, the shipped weights for digits and MNIST),
             "imagenet", None (random weights, offline), or a path to a local weights file.
 
     Returns:
@@ -196,34 +230,26 @@ def load_model(name: str, weights: Any = "default") -> keras.Model:
         return _load_mobilenet_v2(weights)
     if weights == "imagenet":
         raise ModelError(f"{name} has no ImageNet weights; use weights='default' (shipped) or None.")
-    return _load_digits(name, weights)
+    return _load_shipped(name, weights)
 
 
+IMAGENET_CLASS_INDEX_FILE = Path(__file__).parent / "assets" / "imagenet_class_index.json"
 _IMAGENET_NAMES: tuple[str, ...] | None = None
-_warned_names = False
 
 
-def imagenet_class_names(download: bool = False) -> tuple[str, ...] | None:
-    """Return the 1000 ImageNet class names from Keras's class index, if it can be had.
+def imagenet_class_names() -> tuple[str, ...]:
+    """Return the 1000 ImageNet class names, from Keras's class index shipped in the package (notebook 01).
 
-    Args:
-        download: fetch the index (hash-pinned, cached) if it is not cached yet.
+    The file is Keras's own ``imagenet_class_index.json`` (the one ``decode_predictions`` downloads,
+    md5 as Keras pins it), so names never need the network.
 
     Returns:
-        The names ("Labrador retriever", ...) or None when offline (one warning).
+        The names, by class id ("Labrador retriever" is 208).
     """
-    global _IMAGENET_NAMES, _warned_names
-    from fgsm_edu.downloads import IMAGENET_CLASS_INDEX, _is_valid, cache_dir, fetch
-
-    cached = cache_dir() / IMAGENET_CLASS_INDEX.filename
-    if _IMAGENET_NAMES is None and (download or _is_valid(IMAGENET_CLASS_INDEX, cached)):
-        try:
-            index = json.loads(fetch(IMAGENET_CLASS_INDEX).read_text())
-            _IMAGENET_NAMES = tuple(index[str(i)][1].replace("_", " ") for i in range(1000))
-        except DownloadError as err:
-            if not _warned_names:
-                warnings.warn(f"ImageNet class names unavailable, showing 'class N' instead: {err}", stacklevel=2)
-                _warned_names = True
+    global _IMAGENET_NAMES
+    if _IMAGENET_NAMES is None:
+        index = json.loads(IMAGENET_CLASS_INDEX_FILE.read_text(encoding="utf-8"))
+        _IMAGENET_NAMES = tuple(index[str(i)][1].replace("_", " ") for i in range(1000))
     return _IMAGENET_NAMES
 
 

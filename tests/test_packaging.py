@@ -40,5 +40,12 @@ def test_version_is_defined_once():
 
 def test_shipped_weights_are_package_data():
     weights = sorted(p.name for p in (ROOT / "fgsm_edu" / "weights").glob("*.weights.h5"))
-    assert weights == ["digits_cnn.weights.h5", "digits_linear.weights.h5"]
-    assert "weights/*.weights.h5" in (ROOT / "pyproject.toml").read_text()
+    assert weights == [
+        "digits_cnn.weights.h5",
+        "digits_linear.weights.h5",
+        "mnist_cnn.weights.h5",
+        "mnist_linear.weights.h5",
+    ]
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert "weights/*.weights.h5" in pyproject and "assets/*.npz" in pyproject
+    assert (ROOT / "fgsm_edu" / "assets" / "mnist.npz").is_file()

@@ -32,7 +32,14 @@ def test_wheel_contains_the_bundled_weights(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "fgsm_edu/weights/digits_cnn.weights.h5" in names
     assert "fgsm_edu/weights/digits_linear.weights.h5" in names
+    assert "fgsm_edu/weights/mnist_cnn.weights.h5" in names
+    assert "fgsm_edu/weights/mnist_linear.weights.h5" in names
+    assert "fgsm_edu/assets/mnist.npz" in names
     assert "fgsm_edu/py.typed" in names
+
+
+def test_wheel_stays_under_its_size_budget(wheel):
+    assert wheel.stat().st_size < 25_000_000, f"the wheel is {wheel.stat().st_size / 1e6:.1f} MB; the budget is 25 MB"
 
 
 def test_wheel_metadata_is_complete(wheel):
