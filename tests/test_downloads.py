@@ -223,12 +223,40 @@ def test_bad_timeout_is_refused(timeout):
         downloads.fetch(downloads.LABRADOR_PHOTO, timeout=timeout)
 
 
-# --- trust on first use: the two assets whose checksums could not be computed offline --------
+# --- the weights are pinned; the photo is trusted on first use ---------------------------------
+
+WEIGHTS_SHA256 = "3e195a2857356cfc092cbbb460beb2a5bce279015d7792598b8d3d9e451902e3"  # ../shared/imagenet/README.md
 
 
-def test_unpinned_assets_are_exactly_the_weights_and_the_photo():
-    assert {downloads.MOBILENET_V2_WEIGHTS.filename, downloads.LABRADOR_PHOTO.filename} == downloads.KNOWN_UNPINNED
-    assert not downloads.MOBILENET_V2_WEIGHTS.checksum and not downloads.LABRADOR_PHOTO.checksum
+def test_only_the_photo_is_unpinned_and_the_weights_carry_keras_files_sha256():
+    assert {downloads.LABRADOR_PHOTO.filename} == downloads.KNOWN_UNPINNED and not downloads.LABRADOR_PHOTO.checksum
+    assert downloads.MOBILENET_V2_WEIGHTS.checksum == WEIGHTS_SHA256
+    assert set(downloads.REMOTE_ASSETS) == {downloads.MOBILENET_V2_WEIGHTS, downloads.LABRADOR_PHOTO}
+
+
+def _fake_weights() -> bytes:
+    return b"\x89HDF\r\n\x1a\n" + b"an HDF5 file, but not Keras's MobileNetV2 weights" * 100
+
+
+def test_other_weights_from_a_mirror_are_refused(tmp_path, fresh_cache, monkeypatch):
+    (tmp_path / "mirror").mkdir()
+    (tmp_path / "mirror" / downloads.MOBILENET_V2_WEIGHTS.filename).write_bytes(_fake_weights())
+    monkeypatch.setenv("FGSM_EDU_DOWNLOAD_BASE", (tmp_path / "mirror").as_uri())
+    with pytest.raises(fgsm_edu.DownloadError, match=f"expected {WEIGHTS_SHA256}; .* not kept") as info:
+        fgsm_edu.load_model("mobilenet_v2")
+    assert "delete" not in str(info.value)  # pinned: no first-use record to delete
+    assert _cache_names() == set()
+
+
+def test_other_weights_placed_by_hand_are_not_trusted(fresh_cache, monkeypatch):
+    monkeypatch.setenv("FGSM_EDU_DOWNLOAD_BASE", f"http://127.0.0.1:{_closed_port()}")
+    fresh_cache.mkdir(parents=True)
+    placed = fresh_cache / downloads.MOBILENET_V2_WEIGHTS.filename
+    placed.write_bytes(_fake_weights())
+    assert downloads.cache_status(downloads.MOBILENET_V2_WEIGHTS) == "corrupted (fetched again on next use)"
+    with pytest.raises(fgsm_edu.DownloadError, match="Are you offline"):
+        downloads.fetch(downloads.MOBILENET_V2_WEIGHTS, timeout=TIMEOUT_S)
+    assert _cache_names() == set()  # the wrong file was dropped, and no first-use record was written
 
 
 def _jpeg_bytes(value: int) -> bytes:
@@ -258,14 +286,16 @@ def test_trust_on_first_use_records_the_hash_and_checks_every_later_use(server, 
     assert _cache_names() == {record.name}  # the refused file was not kept
 
 
-def test_a_file_placed_by_hand_is_trusted_and_recorded_without_network(fresh_cache, monkeypatch):
+def test_a_photo_placed_by_hand_is_trusted_and_recorded_without_network(fresh_cache, monkeypatch):
     monkeypatch.setenv("FGSM_EDU_DOWNLOAD_BASE", f"http://127.0.0.1:{_closed_port()}")
     fresh_cache.mkdir(parents=True)
-    placed = fresh_cache / downloads.MOBILENET_V2_WEIGHTS.filename
-    placed.write_bytes(b"\x89HDF\r\n\x1a\n weights copied from a USB stick")
-    assert downloads.fetch(downloads.MOBILENET_V2_WEIGHTS, timeout=TIMEOUT_S) == placed
+    placed = fresh_cache / downloads.LABRADOR_PHOTO.filename
+    placed.write_bytes(_jpeg_bytes(120))  # copied from a USB stick
+    assert downloads.cache_status(downloads.LABRADOR_PHOTO) == "cached, not yet recorded"
+    assert downloads.fetch(downloads.LABRADOR_PHOTO, timeout=TIMEOUT_S) == placed
     record = placed.with_name(placed.name + ".sha256")
     assert record.read_text().strip() == hashlib.sha256(placed.read_bytes()).hexdigest()
+    assert downloads.cache_status(downloads.LABRADOR_PHOTO) == "verified (sha256 recorded on first use)"
 
 
 def test_a_login_page_instead_of_an_unpinned_file_is_not_trusted(server, fresh_cache, monkeypatch):
@@ -291,8 +321,8 @@ def test_an_interrupted_download_leaves_nothing_behind(server, fresh_cache, monk
     server.routes["good.bin"] = ("ok", GOOD)
     real_download = downloads._download
 
-    def interrupted(url, dest, timeout):  # the learner presses "interrupt kernel" halfway through
-        real_download(url, dest, timeout)
+    def interrupted(url, dest, timeout, **kwargs):  # the learner presses "interrupt kernel" halfway through
+        real_download(url, dest, timeout, **kwargs)
         dest.write_bytes(GOOD[:10])
         raise KeyboardInterrupt
 
@@ -303,3 +333,38 @@ def test_an_interrupted_download_leaves_nothing_behind(server, fresh_cache, monk
     monkeypatch.undo()
     monkeypatch.setenv("FGSM_EDU_CACHE_DIR", str(fresh_cache))
     assert downloads.fetch(_asset(server, "good.bin"), timeout=TIMEOUT_S).read_bytes() == GOOD
+
+
+def test_cache_status_reads_the_cache_without_fetching(server, fresh_cache, monkeypatch):
+    server.routes["good.bin"] = ("ok", GOOD)
+    asset = _asset(server, "good.bin")
+    assert downloads.cache_status(asset) == "missing" and server.hits == {}
+    path = downloads.fetch(asset, timeout=TIMEOUT_S)
+    assert downloads.cache_status(asset) == "verified (pinned sha256)"
+    path.write_bytes(GOOD[:10])
+    assert downloads.cache_status(asset) == "corrupted (fetched again on next use)"
+    assert server.hits == {"good.bin": 1}
+
+
+def test_progress_bar_counts_the_bytes_when_asked(server, fresh_cache, capsys):
+    server.routes["good.bin"] = ("ok", GOOD)
+    downloads.fetch(_asset(server, "good.bin"), timeout=TIMEOUT_S, progress=True)
+    bar = capsys.readouterr().err
+    assert "good.bin: 100%" in bar and "13.7k/13.7k" in bar, bar  # len(GOOD) = 14,000 bytes, in KiB
+    server.routes["quiet.bin"] = ("ok", GOOD)
+    downloads.fetch(_asset(server, "quiet.bin"), timeout=TIMEOUT_S)  # the default: no bar
+    assert capsys.readouterr().err == ""
+
+
+def test_the_class_names_ship_with_the_package_and_match_keras_pin(monkeypatch):
+    from fgsm_edu import models
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a download was attempted")
+
+    monkeypatch.setattr(downloads, "_download", refuse)
+    shipped = models.IMAGENET_CLASS_INDEX_FILE
+    assert hashlib.md5(shipped.read_bytes()).hexdigest() == downloads.IMAGENET_CLASS_INDEX.checksum
+    names = models.imagenet_class_names()
+    assert len(names) == 1000 and len(set(names)) >= 998  # ImageNet repeats "crane" and "maillot"
+    assert names[208] == "Labrador retriever" and names[0] == "tench" and names[999] == "toilet tissue"

@@ -65,8 +65,10 @@ def test_predict_names_and_probabilities(digits, digits_cnn):
     assert batch.ids.shape == (5, 2) and len(batch.names) == 5
 
 
-def test_mobilenet_without_class_index_says_class_n(mobilenet, flower):
-    assert fgsm_edu.predict(mobilenet, flower).label.startswith("class ")
+def test_mobilenet_with_random_weights_still_shows_real_imagenet_names(mobilenet, flower):
+    prediction = fgsm_edu.predict(mobilenet, flower)  # the class index ships with the package: no download
+    assert prediction.label == fgsm_edu.model_info(mobilenet).class_names[int(prediction.ids[0])]
+    assert not prediction.label.startswith("class ") and fgsm_edu.model_info(mobilenet).class_names[1] == "goldfish"
 
 
 def _softmax_model() -> keras.Model:

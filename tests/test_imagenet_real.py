@@ -1,0 +1,188 @@
+"""Lesson 01's real path: MobileNetV2's real ImageNet weights and the Labrador photo, offline from a local mirror.
+
+The mirror (tests/imagenet_support.py) stands in for the network: FGSM_EDU_DOWNLOAD_BASE points at it, so
+the package's own download code fetches, verifies and caches the files as it would from Google's servers.
+``make test-imagenet`` builds the mirror and runs these tests; without one they skip (in CI they fail).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import keras
+import nbformat
+import numpy as np
+import pytest
+from imagenet_support import mirror_folder
+from PIL import Image
+from test_notebooks import (
+    CELL_TIMEOUT_S,
+    NOTEBOOKS,
+    SPAM,
+    kernel_environment,
+    output_text,
+    read,
+    solutions,
+    with_parameters,
+)
+from test_tutorial_equivalence import tutorial_adversarial
+
+import fgsm_edu as fe
+from fgsm_edu import cli, downloads
+from fgsm_edu.lessons import LABRADOR_RETRIEVER, TUTORIAL_EPSILONS
+
+OUR_EPSILONS = [e / 2 for e in TUTORIAL_EPSILONS]  # the tutorial's [-1, 1] epsilons in [0, 1] units
+
+
+@pytest.fixture(scope="session")
+def imagenet_mirror() -> Path:
+    """The mirror folder (skips, or fails in CI, when there is none)."""
+    return mirror_folder()
+
+
+@pytest.fixture(scope="session")
+def real_setup(imagenet_mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> fe.LessonSetup:
+    """Lesson 01's setup with WEIGHTS = "imagenet", fetched through the package's download code from the mirror."""
+    cache = tmp_path_factory.mktemp("imagenet-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FGSM_EDU_CACHE_DIR", str(cache))
+        patch.setenv("FGSM_EDU_DOWNLOAD_BASE", imagenet_mirror.as_uri())
+        setup = fe.lesson_model_and_image("imagenet")
+        assert downloads.cache_status(downloads.MOBILENET_V2_WEIGHTS) == "verified (pinned sha256)"
+    return setup
+
+
+def test_the_lesson_gets_the_real_model_and_the_real_class_names(real_setup):
+    assert real_setup.kind == "imagenet", real_setup.note
+    info = fe.model_info(real_setup.model)
+    assert info.class_names is not None and info.class_names[LABRADOR_RETRIEVER] == "Labrador retriever"
+
+
+@pytest.mark.slow
+def test_the_photo_is_a_labrador_and_the_tutorials_epsilons_change_the_label(real_setup):
+    model, image = real_setup.model, real_setup.image
+    clean = fe.predict(model, image)
+    assert clean.ids[0] == LABRADOR_RETRIEVER and clean.label == "Labrador retriever" and clean.confidence > 0.5
+    sweep = fe.fgsm_sweep(model, image, LABRADOR_RETRIEVER, epsilons=OUR_EPSILONS)
+    ids, confidences = sweep.top1()
+    names = fe.model_info(model).class_names
+    table = [f"{e:.3f}: {names[i]} ({c:.1%})" for e, i, c in zip(sweep.epsilons, ids, confidences, strict=True)]
+    print("\n".join(table))
+    assert ids[0] == LABRADOR_RETRIEVER, table
+    assert all(i != LABRADOR_RETRIEVER for i in ids[1:]), table  # every tutorial epsilon above 0 fools it
+    wrong = confidences[1:]
+    assert np.all(np.diff(wrong) > 0), f"lesson 01 says the wrong answer grows more confident with eps: {table}"
+
+
+@pytest.mark.slow
+def test_the_tutorials_recipe_on_real_weights_gives_our_adversarial_image(real_setup, imagenet_mirror):
+    weights = imagenet_mirror / downloads.MOBILENET_V2_WEIGHTS.filename
+    tutorial = keras.applications.MobileNetV2(input_shape=(224, 224, 3), weights=str(weights))  # ends in softmax
+    model, image = real_setup.model, real_setup.image
+    for tutorial_eps in TUTORIAL_EPSILONS[1:]:
+        theirs = (tutorial_adversarial(tutorial, image, tutorial_eps) + 1.0) / 2.0
+        ours = fe.fgsm(model, image, LABRADOR_RETRIEVER, eps=tutorial_eps / 2)
+        print(f"tutorial eps {tutorial_eps}: max |difference| {np.abs(theirs - ours).max():.1e}")
+        np.testing.assert_allclose(ours, theirs, atol=1e-5)
+        assert fe.predict(model, theirs).ids[0] == fe.predict(model, ours).ids[0]
+
+
+def _environment(mirror: Path, cache: Path) -> dict[str, str]:
+    """A subprocess environment that downloads from the mirror into ``cache``."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    env.update(FGSM_EDU_DOWNLOAD_BASE=mirror.as_uri(), FGSM_EDU_CACHE_DIR=str(cache), MPLBACKEND="Agg")
+    return env
+
+
+@pytest.mark.slow
+def test_cli_attack_fools_mobilenet_on_the_real_photo(imagenet_mirror, tmp_path):
+    script = Path(sys.executable).with_name("fgsm-edu")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "fgsm_edu.cli"]
+    photo, out = imagenet_mirror / downloads.LABRADOR_PHOTO.filename, tmp_path / "adversarial.png"
+    args = ["attack", str(photo), "--model", "mobilenet_v2", "--eps", "0.01", "--out", str(out)]
+    done = subprocess.run(
+        [*command, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_environment(imagenet_mirror, tmp_path / "cache"),
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    before = re.search(r"^before: (.+) \((\d+\.\d)%\)$", done.stdout, re.M)
+    after = re.search(r"^after: +(.+) \((\d+\.\d)%\) +\(eps = 0\.01, as saved in 8-bit PNG\)$", done.stdout, re.M)
+    assert before and after, done.stdout
+    assert before.group(1) == "Labrador retriever" and after.group(1) != "Labrador retriever", done.stdout
+    with Image.open(out) as saved:
+        assert saved.format == "PNG" and saved.size == (224, 224)
+
+
+def test_download_prepares_a_lecture_without_wifi(imagenet_mirror, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FGSM_EDU_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("FGSM_EDU_DOWNLOAD_BASE", imagenet_mirror.as_uri())
+    assert cli.main(["download", "--check"]) == 1  # nothing cached yet, and --check fetches nothing
+    assert capsys.readouterr().out.count(": missing") == 2 and not (tmp_path / "cache").exists()
+    assert cli.main(["download"]) == 0  # "at home": both files, through the package's download code
+    out = capsys.readouterr().out
+    assert "verified (pinned sha256)" in out and "verified (sha256 recorded on first use)" in out
+    monkeypatch.setenv("FGSM_EDU_DOWNLOAD_BASE", "http://127.0.0.1:9")  # "in the lecture hall": offline
+    assert cli.main(["download", "--check"]) == 0
+    assert fe.lesson_model_and_image("imagenet").kind == "imagenet"
+
+
+# Lesson 01 on the real weights, in both languages: every printed check holds, and says what the prose says.
+LESSONS = [NOTEBOOKS / "01_fgsm_explained.ipynb", NOTEBOOKS / "ja" / "01_fgsm_explained.ipynb"]
+ROW = re.compile(r"^(\S+) *\| (\S+) *\| max\|diff\| = (\S+) \| (.+ \(\d+\.\d%\)) (.+ \(\d+\.\d%\))$")
+
+
+def _outputs(nb: nbformat.NotebookNode, marker: str) -> str:
+    """The text output of the one code cell whose source contains ``marker``."""
+    cells = [c for c in nb.cells if c.cell_type == "code" and marker in c.source]
+    assert len(cells) == 1, f"expected one cell with {marker!r}"
+    return "".join(output_text(o) for o in cells[0].outputs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", LESSONS, ids=["en", "ja"])
+def test_lesson_01_runs_on_the_real_weights(path, imagenet_mirror, tmp_path, capsys):
+    from nbclient import NotebookClient
+
+    nb = with_parameters(read(path), {"WEIGHTS": "imagenet"})
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT_S,
+        startup_timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": NOTEBOOKS}},
+    )
+    env = kernel_environment(tmp_path)
+    env["FGSM_EDU_DOWNLOAD_BASE"] = imagenet_mirror.as_uri()
+    with client.setup_kernel(env=env):
+        start = time.perf_counter()
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+        elapsed = time.perf_counter() - start
+        for solution, check in solutions(nb):  # each hidden solution passes its checker on the real model too
+            cell = nbformat.v4.new_code_cell(solution + "\n" + check)
+            nb.cells.append(cell)
+            client.execute_cell(cell, len(nb.cells) - 1)
+            verdict = "".join(output_text(o) for o in cell.outputs)
+            assert "\u2714" in verdict and "\u2718" not in verdict, f"{solution}\nfails on real weights:\n{verdict}"
+    with capsys.disabled():
+        print(f"\n[notebook time] {path.relative_to(NOTEBOOKS)} [WEIGHTS=imagenet]: {elapsed:.1f} s")
+    assert _outputs(nb, "print(setup.kind)").startswith("imagenet\n")
+    for i, cell in enumerate(nb.cells):
+        text = "".join(output_text(o) for o in cell.get("outputs", []) if o.output_type == "stream")
+        assert not re.search(r"\bFalse\b", text), f"cell {i} prints a check that fails on the real photo:\n{text}"
+        assert not SPAM.search(text), f"cell {i} output has a traceback or log noise:\n{text[:800]}"
+    assert "below 1e-6: True" in _outputs(nb, "preprocess_input(")
+    rows = [ROW.match(line) for line in _outputs(nb, "tutorial_fgsm(image_pm1").splitlines() if line.strip()]
+    assert len(rows) == 4 and all(rows), _outputs(nb, "tutorial_fgsm(image_pm1")
+    for row in rows:  # "differ by float rounding only, and the model gives both the same answer"
+        assert float(row.group(3)) < 1e-5 and row.group(4) == row.group(5), row.group(0)
+    labels = [row.group(4).rsplit(" (", 1)[0] for row in rows]
+    assert labels[0] == "Labrador retriever" and "Labrador retriever" not in labels[1:], labels
