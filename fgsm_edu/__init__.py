@@ -18,12 +18,24 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # silence TensorFlow's C++ s
 
 __version__ = "0.1.0"
 
+from fgsm_edu.environment import require_tensorflow  # noqa: E402
+
+require_tensorflow()  # no TensorFlow (Colab's TPU runtime): one plain-words error that names the fix
+
 from fgsm_edu._quiet import import_tensorflow_quietly  # noqa: E402
 
 import_tensorflow_quietly()  # TensorFlow's C++ start-up lines would otherwise fill the setup cell's output
 
 from fgsm_edu.attacks import Sweep, bim, fgsm, fgsm_sweep, pgd  # noqa: E402
-from fgsm_edu.data import DigitsData, labrador_image, load_digits_data, load_image, resize, sample_image  # noqa: E402
+from fgsm_edu.data import (  # noqa: E402
+    DigitsData,
+    labrador_image,
+    load_digits_data,
+    load_image,
+    load_mnist_data,
+    resize,
+    sample_image,
+)
 from fgsm_edu.environment import check_environment  # noqa: E402
 from fgsm_edu.errors import (  # noqa: E402
     DownloadError,
@@ -64,6 +76,7 @@ __all__ = [
     "lesson_model_and_image",
     "load_digits_data",
     "load_image",
+    "load_mnist_data",
     "load_model",
     "model_info",
     "most_confidently_fooled",

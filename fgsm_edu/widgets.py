@@ -22,9 +22,12 @@ the epsilons), ``mode`` ("true" or "predicted"), ``target`` (a class id, or -1 f
 ``.value`` on a control updates the view exactly as a click does.
 
 Where they run: JupyterLab 4 and Notebook 7 (ipywidgets 8 ships the front end), VS Code, and Colab.
-These widgets use core ipywidgets only (no ipympl or other third-party widget packages), which Colab
-renders out of the box: ``google.colab.output.enable_custom_widget_manager()`` is needed only for
-third-party widget libraries, so the lessons do not call it. On Colab keep its own ipywidgets;
+These widgets use core ipywidgets only (no ipympl or other third-party widget packages), and only
+what ipywidgets 7.7 and 8 share (options as (label, value) pairs, plain-text descriptions, PNG bytes
+in ``Image.value``, no 8-only traits such as ``tooltip`` or ``description_allow_html``), which Colab
+(ipywidgets 7.7.1; ``make test-colab`` checks it in classic Notebook 6.5) renders out of the box:
+``google.colab.output.enable_custom_widget_manager()`` is needed only for third-party widget
+libraries, so the lessons do not call it. On Colab keep its own ipywidgets;
 ``photo_explorer`` reads the ``FileUpload`` value of ipywidgets 8 and of 7.x alike. Uploads travel
 over the kernel's websocket: keep photos under ``MAX_UPLOAD_MB`` (phone photos are a few MB).
 """
@@ -444,7 +447,7 @@ class PhotoExplorer(w.VBox):
     def __init__(self, model: Any, epsilons: Any = None) -> None:
         """Build the upload button and the message line (see ``photo_explorer``)."""
         upload = w.FileUpload(accept="image/*", multiple=False, description=i18n.t("widgets.upload"))
-        upload.layout = w.Layout(width="auto")
+        upload.layout = w.Layout(width="auto", align_self="flex-start")  # not stretched (ipywidgets 7 stretched it)
         self.model, self.size = model, _model_image_size(model_info(model))
         self.epsilons = _slider_epsilons(epsilons)
         height, width, _ = self.size

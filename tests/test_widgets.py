@@ -9,6 +9,7 @@ import subprocess
 import sys
 from typing import Any
 
+import ipywidgets
 import numpy as np
 import pytest
 from PIL import Image
@@ -34,10 +35,16 @@ def decode(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)))
 
 
-def uploaded(content: bytes, name: str = "upload.png") -> tuple[dict[str, Any], ...]:
-    """A FileUpload value as ipywidgets 8 sets it after a learner picks one file."""
-    when = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
-    return ({"name": name, "type": "", "size": len(content), "content": memoryview(content), "last_modified": when},)
+def upload(widget: Any, content: bytes, name: str = "upload.png") -> None:
+    """Set a FileUpload as its front end does after a learner picks one file (ipywidgets 8, or 7 on Colab)."""
+    if int(ipywidgets.__version__.split(".")[0]) >= 8:
+        when = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+        item = {"name": name, "type": "", "size": len(content), "content": memoryview(content), "last_modified": when}
+        widget.value = (item,)
+    else:  # ipywidgets 7: value is read-only, built from metadata and data when the counter moves
+        widget.metadata = [{"name": name, "type": "", "size": len(content), "lastModified": 1704067200000}]
+        widget.data = [content]
+        widget._counter += 1
 
 
 def png_bytes(array: np.ndarray, fmt: str = "PNG") -> bytes:
@@ -196,7 +203,7 @@ def test_photo_explorer_accepts_a_photo_upload(digits_cnn: Any, mobilenet: Any) 
     jpeg = png_bytes((rng.random((90, 120, 3)) * 255).astype(np.uint8), "JPEG")
     explorer = widgets.photo_explorer(mobilenet, epsilons=(0.0, 0.05))
     assert explorer.explorer is None and "224x224" in explorer.message.value
-    explorer.upload.value = uploaded(jpeg, "cat.jpg")
+    upload(explorer.upload, jpeg, "cat.jpg")
     assert explorer.explorer is not None and explorer.explorer in explorer.children
     assert explorer.explorer.image.shape == (224, 224, 3) and "cat.jpg" in explorer.message.value
     digits_photo = widgets.photo_explorer(digits_cnn, epsilons=(0.0, 0.1))
@@ -229,7 +236,7 @@ def test_photo_explorer_explains_bad_uploads(
         monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 64x64 is then a decompression bomb
         content = photo
     explorer = widgets.photo_explorer(digits_cnn)
-    explorer.upload.value = uploaded(content)
+    upload(explorer.upload, content)
     assert expected in explorer.message.value and "Could not use this file" in explorer.message.value
     assert "Traceback" not in explorer.message.value and explorer.explorer is None
     monkeypatch.undo()
