@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from fgsm_edu.attacks import fgsm_sweep
+from fgsm_edu.attacks import fgsm, fgsm_sweep
 from fgsm_edu.checks import as_image_batch, check_epsilons, check_labels
+from fgsm_edu.errors import InvalidArgumentError
 from fgsm_edu.models import model_info
 
 
@@ -28,7 +29,9 @@ def first_flip(wrong: np.ndarray, epsilons: np.ndarray) -> np.ndarray:
     return np.where(wrong.any(axis=0), epsilons[first].astype(np.float64), np.inf)
 
 
-def minimal_epsilon(model: Any, x: Any, y: Any, epsilons: Any, *, batch_size: int = 64) -> np.ndarray:
+def minimal_epsilon(
+    model: Any, x: Any, y: Any, epsilons: Any, *, batch_size: int = 64, quantize: bool = False
+) -> np.ndarray:
     """The smallest epsilon in the grid at which FGSM makes the model wrong, per image (notebook 06).
 
     An image the model already gets wrong has minimal epsilon 0 when 0 is in the grid.
@@ -39,6 +42,7 @@ def minimal_epsilon(model: Any, x: Any, y: Any, epsilons: Any, *, batch_size: in
         y: their true labels (N,).
         epsilons: the grid to search, for example ``np.linspace(0, 0.3, 61)`` (sorted, de-duplicated).
         batch_size: images per sweep (each sweep classifies K x batch_size images at once).
+        quantize: search among 8-bit images (``fgsm_sweep(quantize=True)``), the ones a PNG can hold.
 
     Returns:
         (N,) float array: the first flipping epsilon of each image, or inf if none in the grid flips it.
@@ -49,6 +53,34 @@ def minimal_epsilon(model: Any, x: Any, y: Any, epsilons: Any, *, batch_size: in
     labels = check_labels(y, len(batch), info.num_classes or None)
     found = [np.zeros(0)]
     for start in range(0, len(batch), batch_size):
-        sweep = fgsm_sweep(model, batch[start : start + batch_size], labels[start : start + batch_size], grid)
+        rows = slice(start, start + batch_size)
+        sweep = fgsm_sweep(model, batch[rows], labels[rows], grid, quantize=quantize)
         found.append(first_flip(sweep.probabilities.argmax(-1) != sweep.labels[None], sweep.epsilons))
     return np.concatenate(found)
+
+
+def at_minimal_epsilon(model: Any, x: Any, y: Any, epsilons: Any, *, quantize: bool = False) -> np.ndarray:
+    """FGSM images, each made at its own epsilon: "at the edge" when given minimal epsilons (notebook 06).
+
+    Args:
+        model: a model taking [0, 1] pixels and returning logits.
+        x: the images (N, H, W, C), float32 in [0, 1].
+        y: their true labels (N,).
+        epsilons: (N,) one finite epsilon per image, for example ``minimal_epsilon``'s finite values.
+        quantize: put each image on the 8-bit grid (``fgsm(quantize=True)``).
+
+    Returns:
+        (N, H, W, C) adversarial images; one FGSM call per distinct epsilon.
+    """
+    per_image = np.asarray(epsilons, np.float64)
+    batch, _ = as_image_batch(x, model_info(model).input_shape)
+    if per_image.shape != (len(batch),) or not np.isfinite(per_image).all():
+        raise InvalidArgumentError(
+            f"epsilons must hold one finite value per image ({len(batch)}), got shape {per_image.shape}; "
+            "keep only the images that flip: values[np.isfinite(values)]."
+        )
+    out, labels = np.empty_like(batch), np.asarray(y)
+    for eps in np.unique(per_image):
+        rows = per_image == eps
+        out[rows] = fgsm(model, batch[rows], labels[rows], eps=float(eps), quantize=quantize)
+    return out

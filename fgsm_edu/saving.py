@@ -128,3 +128,27 @@ def round_trip(images: Any, format: str = "png", quality: int = 75) -> np.ndarra
     out = np.stack([_decode(_encode(p, fmt, quality), p.shape[-1]) for p in to_uint8(batch)]) if len(batch) else batch
     out = from_uint8(out)
     return out[0] if single else out
+
+
+def survival(model: Any, adv: Any, y: Any, quality: int = 75) -> dict[str, int]:
+    """How many adversarial images fool the model before saving, and after a PNG and a JPEG round trip (notebook 06).
+
+    Args:
+        model: the attacked model.
+        adv: the adversarial images (N, H, W, C), float32 in [0, 1].
+        y: their true labels (N,).
+        quality: the JPEG quality.
+
+    Returns:
+        {"images": N, "fooled": ..., "png": ..., f"jpeg {quality}": ...}: counts of wrong predictions.
+    """
+    from fgsm_edu.models import predict
+
+    labels = np.asarray(y)
+
+    def wrong(images: np.ndarray) -> int:
+        return int(np.sum(np.reshape(predict(model, images).ids, (len(labels), -1))[:, 0] != labels))
+
+    counts = {"images": len(labels), "fooled": wrong(adv), "png": wrong(round_trip(adv, "png"))}
+    counts[f"jpeg {quality}"] = wrong(round_trip(adv, "jpeg", quality))
+    return counts
