@@ -8,7 +8,7 @@ import pytest
 import fgsm_edu
 from fgsm_edu.evaluation import evaluate
 from fgsm_edu.robustness import first_flip, minimal_epsilon
-from fgsm_edu.saving import quantize, round_trip
+from fgsm_edu.saving import quantize, round_trip, survival
 from fgsm_edu.transfer import transfer_matrix
 
 G = 1 / 255  # one grey level
@@ -205,3 +205,63 @@ def test_the_monitor_records_held_out_pgd_accuracy_after_each_epoch(digits):
     now = evaluate(model, held_out, [0.1], attack="pgd", steps=3, seed=0, progress=False)[0]["accuracy"]
     assert history.pgd_accuracy[-1] == pytest.approx(now)
     assert adversarial_fit(model, digits.x_train[:64], digits.y_train[:64], eps=0.1, epochs=1).pgd_accuracy == []
+
+
+# --- lesson 06's plots and exercise checkers ----------------------------------------------------
+
+
+def test_minimal_epsilon_plot_names_the_counts_and_shows_both_ends(digits):
+    from fgsm_edu import plots
+
+    values = np.array([0.05, np.inf, 0.01, 0.2, 0.1])
+    fig = plots.show_minimal_epsilon(values, digits.x_test[:5], digits.y_test[:5], k=2)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert "5 images, 1 never flipped" in titles[0]
+    assert "ε = 0.01" in titles[1] and "ε = 0.05" in titles[2]  # least robust first
+    assert "never" in titles[3] and "ε = 0.2" in titles[4]  # then the most robust
+
+
+def test_transfer_plot_labels_every_cell(digits_cnn, digits_linear, digits):
+    from fgsm_edu import plots
+
+    matrix = transfer_matrix([digits_cnn, digits_linear], digits.x_test[:40], digits.y_test[:40], 0.1)
+    texts = [t.get_text() for t in plots.show_transfer(matrix).axes[0].texts]
+    assert texts == [f"{v:.1%}" for v in matrix.accuracy.ravel()]
+
+
+def test_survivor_checker(digits_cnn, digits):
+    from fgsm_edu import exercises
+
+    x, y = digits.x_test[:50], digits.y_test[:50]
+    adv = fgsm_edu.fgsm(digits_cnn, x, y, eps=0.2)
+    counts = survival(digits_cnn, adv, y, quality=30)
+    assert exercises.check_survivors(counts["jpeg 30"], digits_cnn, adv, y, format="jpeg", quality=30)
+    if counts["fooled"] != counts["jpeg 30"]:
+        verdict = exercises.check_survivors(counts["fooled"], digits_cnn, adv, y, format="jpeg", quality=30)
+        assert not verdict and "before saving" in verdict.message
+    assert not exercises.check_survivors(-1, digits_cnn, adv, y)
+
+
+def test_minimal_eps_checker(digits_cnn, digits):
+    from fgsm_edu import exercises
+
+    grid = np.linspace(0, 0.3, 31)
+    values = minimal_epsilon(digits_cnn, digits.x_test[:20], digits.y_test[:20], grid)
+    i = int(np.flatnonzero(np.isfinite(values) & (values > 0.02))[0])
+    x, y = digits.x_test[i], int(digits.y_test[i])
+    assert exercises.check_minimal_eps(values[i], digits_cnn, x, y, grid)
+    assert "smaller ε" in exercises.check_minimal_eps(0.3, digits_cnn, x, y, grid).message or values[i] == 0.3
+    assert "still gets" in exercises.check_minimal_eps(0.0, digits_cnn, x, y, grid).message
+    assert "not one of the epsilons" in exercises.check_minimal_eps(0.0123, digits_cnn, x, y, grid).message
+
+
+def test_best_source_checker(digits_cnn, digits_linear, digits):
+    from fgsm_edu import exercises
+    from fgsm_edu.transfer import TransferMatrix
+
+    acc = np.array([[0.1, 0.5, 0.7], [0.6, 0.2, 0.4], [0.9, 0.3, 0.1]])
+    matrix = TransferMatrix(("a", "b", "c"), acc, np.ones(3), 0.1)
+    assert exercises.check_best_source("b", matrix, "a")  # column a: b gives 0.6 < c's 0.9
+    assert "another source" in exercises.check_best_source("c", matrix, "a").message
+    assert "target itself" in exercises.check_best_source("a", matrix, "a").message
+    assert "not one of the models" in exercises.check_best_source("z", matrix, "a").message
