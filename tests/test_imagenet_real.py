@@ -146,9 +146,8 @@ def _outputs(nb: nbformat.NotebookNode, marker: str) -> str:
     return "".join(output_text(o) for o in cells[0].outputs)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("path", LESSONS, ids=["en", "ja"])
-def test_lesson_01_runs_on_the_real_weights(path, imagenet_mirror, tmp_path, capsys):
+def _run_on_real_weights(path: Path, mirror: Path, tmp_path: Path) -> tuple[nbformat.NotebookNode, float]:
+    """Run a lesson top to bottom with WEIGHTS = "imagenet" from the mirror; each hidden solution must pass too."""
     from nbclient import NotebookClient
 
     nb = with_parameters(read(path), {"WEIGHTS": "imagenet"})
@@ -160,7 +159,7 @@ def test_lesson_01_runs_on_the_real_weights(path, imagenet_mirror, tmp_path, cap
         resources={"metadata": {"path": NOTEBOOKS}},
     )
     env = kernel_environment(tmp_path)
-    env["FGSM_EDU_DOWNLOAD_BASE"] = imagenet_mirror.as_uri()
+    env["FGSM_EDU_DOWNLOAD_BASE"] = mirror.as_uri()
     with client.setup_kernel(env=env):
         start = time.perf_counter()
         for index, cell in enumerate(nb.cells):
@@ -172,13 +171,31 @@ def test_lesson_01_runs_on_the_real_weights(path, imagenet_mirror, tmp_path, cap
             client.execute_cell(cell, len(nb.cells) - 1)
             verdict = "".join(output_text(o) for o in cell.outputs)
             assert "\u2714" in verdict and "\u2718" not in verdict, f"{solution}\nfails on real weights:\n{verdict}"
-    with capsys.disabled():
-        print(f"\n[notebook time] {path.relative_to(NOTEBOOKS)} [WEIGHTS=imagenet]: {elapsed:.1f} s")
-    assert _outputs(nb, "print(setup.kind)").startswith("imagenet\n")
     for i, cell in enumerate(nb.cells):
         text = "".join(output_text(o) for o in cell.get("outputs", []) if o.output_type == "stream")
         assert not re.search(r"\bFalse\b", text), f"cell {i} prints a check that fails on the real photo:\n{text}"
         assert not SPAM.search(text), f"cell {i} output has a traceback or log noise:\n{text[:800]}"
+    return nb, elapsed
+
+
+@pytest.mark.slow
+def test_lesson_06_runs_on_the_real_weights(imagenet_mirror, tmp_path, capsys):
+    path = NOTEBOOKS / "06_outside_the_notebook.ipynb"
+    nb, elapsed = _run_on_real_weights(path, imagenet_mirror, tmp_path)
+    with capsys.disabled():
+        print(f"\n[notebook time] {path.relative_to(NOTEBOOKS)} [WEIGHTS=imagenet]: {elapsed:.1f} s")
+    assert _outputs(nb, "print(setup.kind)").startswith("imagenet\n")
+    saved = _outputs(nb, "photo_adv = ")
+    assert "'fooled': 1" in saved and "after PNG:" in saved, saved  # the photo flips at its minimal epsilon
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", LESSONS, ids=["en", "ja"])
+def test_lesson_01_runs_on_the_real_weights(path, imagenet_mirror, tmp_path, capsys):
+    nb, elapsed = _run_on_real_weights(path, imagenet_mirror, tmp_path)
+    with capsys.disabled():
+        print(f"\n[notebook time] {path.relative_to(NOTEBOOKS)} [WEIGHTS=imagenet]: {elapsed:.1f} s")
+    assert _outputs(nb, "print(setup.kind)").startswith("imagenet\n")
     assert "below 1e-6: True" in _outputs(nb, "preprocess_input(")
     rows = [ROW.match(line) for line in _outputs(nb, "tutorial_fgsm(image_pm1").splitlines() if line.strip()]
     assert len(rows) == 4 and all(rows), _outputs(nb, "tutorial_fgsm(image_pm1")
