@@ -1,8 +1,9 @@
 """The ``fgsm-edu`` command line: a demo without a notebook, one-image attacks, and dataset evaluation.
 
-    fgsm-edu demo --out DIR
+    fgsm-edu demo --out DIR [--data digits]
     fgsm-edu attack IMAGE --model NAME --eps 0.01 [--target CLASS] --out ADV.png
-    fgsm-edu evaluate --model NAME --eps 0,0.02,0.05,0.1 [--attack pgd] [--json FILE]
+    fgsm-edu evaluate [--model NAME] [--eps 0,0.02,0.05,0.1] [--attack pgd] [--json FILE]
+    fgsm-edu download [--check]
 
 Bad arguments end with a one-line error and exit code 2; no file is overwritten without --force.
 """
@@ -22,8 +23,10 @@ from fgsm_edu import __version__
 from fgsm_edu.errors import FgsmEduError, InvalidArgumentError
 from fgsm_edu.models import KNOWN_MODELS
 
-DIGITS_MODELS = ("digits_cnn", "digits_linear")
-DEMO_EPSILONS = (0.0, 0.02, 0.05, 0.1, 0.2)
+MNIST_MODELS = ("mnist_cnn", "mnist_linear")  # the defaults: MNIST ships with the package (28x28)
+DIGITS_MODELS = ("digits_cnn", "digits_linear")  # scikit-learn's 8x8 digits, still selectable
+DATASETS = {"mnist": MNIST_MODELS, "digits": DIGITS_MODELS}
+DEMO_EPSILONS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)  # PyTorch's FGSM tutorial's, on MNIST
 DEMO_FILES = ("sweep.png", "perturbation.png", "accuracy_vs_epsilon.png", "fooled.png", "evaluation.json")
 
 
@@ -64,14 +67,17 @@ def _weights(text: str) -> Any:
     return None if text.lower() == "none" else text
 
 
-def _model_options(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
-    """Add --model and --weights to a sub-command."""
-    parser.add_argument("--model", required=True, choices=choices, help="the model to attack")
+def _model_options(parser: argparse.ArgumentParser, choices: Sequence[str], default: str | None = None) -> None:
+    """Add --model (required unless it has a default) and --weights to a sub-command."""
+    more = "" if default is None else f" (default {default})"
+    parser.add_argument(
+        "--model", required=default is None, default=default, choices=choices, help="the model to attack" + more
+    )
     parser.add_argument(
         "--weights",
         type=_weights,
         default="default",
-        help="'default' (shipped digits weights; ImageNet for mobilenet_v2, downloaded once), "
+        help="'default' (shipped MNIST or digits weights; ImageNet for mobilenet_v2, downloaded once), "
         "'none' (random weights, offline) or a weights file",
     )
 
@@ -91,9 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fgsm-edu {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser(
-        "demo", help="attack the bundled digits models and write the pictures (offline, under a minute)"
+        "demo", help="attack the bundled MNIST models and write the pictures (offline, under a minute)"
     )
     demo.add_argument("--out", required=True, type=Path, help="folder for the PNGs and evaluation.json")
+    demo.add_argument(
+        "--data",
+        choices=tuple(DATASETS),
+        default="mnist",
+        help="mnist (28x28, the 10,000 official test images; default) or digits (scikit-learn's 8x8 digits)",
+    )
     demo.add_argument("--force", action="store_true", help="overwrite files already in the folder")
     attack = commands.add_parser("attack", help="attack one image file and save the adversarial image")
     attack.add_argument("image", type=Path, help="the image file (PNG, JPEG, ...), resized to the model's input")
@@ -102,13 +114,22 @@ def build_parser() -> argparse.ArgumentParser:
     attack.add_argument("--target", help="move towards this class (id or name) instead of away from the prediction")
     attack.add_argument("--out", required=True, type=Path, help="where to write the adversarial PNG")
     attack.add_argument("--force", action="store_true", help="overwrite --out if it exists")
-    evaluate = commands.add_parser("evaluate", help="accuracy and confidence on the digits test split per epsilon")
-    _model_options(evaluate, DIGITS_MODELS)
-    evaluate.add_argument("--eps", type=parse_eps_list, default=list(DEMO_EPSILONS), help="e.g. 0,0.02,0.05,0.1")
+    evaluate = commands.add_parser(
+        "evaluate", help="accuracy and confidence per epsilon on the model's test set (MNIST's 10,000 or the digits')"
+    )
+    _model_options(evaluate, MNIST_MODELS + DIGITS_MODELS, default="mnist_cnn")
+    evaluate.add_argument(
+        "--eps", type=parse_eps_list, default=list(DEMO_EPSILONS), help="e.g. 0,0.02,8/255 (default 0,0.05,...,0.3)"
+    )
     evaluate.add_argument("--attack", choices=("fgsm", "pgd", "bim"), default="fgsm", help="the attack (default fgsm)")
     evaluate.add_argument("--steps", type=int, default=10, help="steps of pgd/bim (default 10)")
     evaluate.add_argument("--json", type=Path, help="also write the records to this JSON file")
     evaluate.add_argument("--force", action="store_true", help="overwrite --json if it exists")
+    download = commands.add_parser(
+        "download",
+        help="fetch every remote file (ImageNet weights, the Labrador photo) into the cache, for offline use",
+    )
+    download.add_argument("--check", action="store_true", help="only list what is cached and verified; fetch nothing")
     return parser
 
 
@@ -180,9 +201,31 @@ def run_attack(args: argparse.Namespace) -> None:
     print(f"wrote {out}")
 
 
+def dataset_of(model_name: str) -> str:
+    """The data set a shipped model was trained on: "mnist" or "digits".
+
+    Args:
+        model_name: one of MNIST_MODELS or DIGITS_MODELS.
+
+    Returns:
+        The key of DATASETS holding it.
+    """
+    return next(name for name, models in DATASETS.items() if model_name in models)
+
+
+def load_test_split(dataset: str) -> tuple[np.ndarray, np.ndarray, str]:
+    """The test images, labels and a description of the data set "mnist" or "digits"."""
+    from fgsm_edu.data import load_digits_data, load_mnist_data
+
+    if dataset == "mnist":
+        data = load_mnist_data()
+        return data.x_test, data.y_test, f"MNIST test set ({len(data.y_test):,} images)"
+    data = load_digits_data()
+    return data.x_test, data.y_test, f"8x8 digits test split ({len(data.y_test)} images)"
+
+
 def run_evaluate(args: argparse.Namespace) -> None:
     """fgsm-edu evaluate: print the table of accuracy and confidence per epsilon."""
-    from fgsm_edu.data import load_digits_data
     from fgsm_edu.evaluation import evaluate
     from fgsm_edu.models import load_model
 
@@ -190,11 +233,11 @@ def run_evaluate(args: argparse.Namespace) -> None:
         raise InvalidArgumentError(f"--steps must be a positive int, got {args.steps}")
     out = None if args.json is None else _free(args.json, args.force)
     kwargs = {} if args.attack == "fgsm" else {"steps": args.steps}
-    digits = load_digits_data()
+    x, y, described = load_test_split(dataset_of(args.model))
     model = load_model(args.model, args.weights)
     progress = sys.stderr.isatty()
-    records = evaluate(model, (digits.x_test, digits.y_test), args.eps, attack=args.attack, progress=progress, **kwargs)
-    print(f"{args.attack.upper()} on {args.model}, digits test split:")
+    records = evaluate(model, (x, y), args.eps, attack=args.attack, progress=progress, **kwargs)
+    print(f"{args.attack.upper()} on {args.model}, {described}:")
     print(format_table(records))
     if out is not None:
         out.write_text(json.dumps(records, indent=2) + "\n")
@@ -202,9 +245,8 @@ def run_evaluate(args: argparse.Namespace) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> None:
-    """fgsm-edu demo: attack the digits models offline and write the lesson pictures."""
+    """fgsm-edu demo: attack the MNIST (or 8x8 digits) models offline and write the lesson pictures."""
     from fgsm_edu.attacks import fgsm_sweep
-    from fgsm_edu.data import load_digits_data
     from fgsm_edu.evaluation import evaluate, most_confidently_fooled
     from fgsm_edu.models import load_model
     from fgsm_edu.plots import show_curves, show_fooled, show_perturbation, show_sweep
@@ -213,15 +255,15 @@ def run_demo(args: argparse.Namespace) -> None:
         raise CliError(f"--out {args.out} is a file; pass a folder")
     args.out.mkdir(parents=True, exist_ok=True)  # a new folder cannot hold files to overwrite
     paths = [_free(args.out / name, args.force) for name in DEMO_FILES]
-    digits = load_digits_data()
-    models = {name: load_model(name) for name in DIGITS_MODELS}
-    cnn, data = models["digits_cnn"], (digits.x_test, digits.y_test)
-    sweep = fgsm_sweep(cnn, digits.x_test[0], digits.y_test[0], epsilons=(0.0, 0.05, 0.1, 0.2, 0.3))
+    x, y, described = load_test_split(args.data)
+    models = {name: load_model(name) for name in DATASETS[args.data]}
+    cnn, data = models[DATASETS[args.data][0]], (x, y)
+    sweep = fgsm_sweep(cnn, x[0], y[0], epsilons=(0.0, 0.05, 0.1, 0.2, 0.3))
     results = {name: evaluate(m, data, DEMO_EPSILONS, progress=False) for name, m in models.items()}
     figures = [
         show_sweep(cnn, sweep),
         show_perturbation(sweep.perturbation),
-        show_curves(results, title="FGSM on the digits test split"),
+        show_curves(results, title=f"FGSM on the {described}"),
         show_fooled(cnn, most_confidently_fooled(cnn, *data, eps=0.1)),
     ]
     for fig, path in zip(figures, paths, strict=False):
@@ -232,7 +274,45 @@ def run_demo(args: argparse.Namespace) -> None:
     print("wrote:\n" + "\n".join(f"  {p}" for p in paths))
 
 
-COMMANDS = {"demo": run_demo, "attack": run_attack, "evaluate": run_evaluate}
+ASSET_NOTES = {
+    "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5": "MobileNetV2's ImageNet weights, 14 MB",
+    "YellowLabradorLooking_new.jpg": "lesson 01's Labrador photo",
+}
+
+
+def run_download(args: argparse.Namespace) -> int:
+    """fgsm-edu download: fetch every remote file into the cache (or, with --check, only list what is there).
+
+    Explained in README, "Lecture without Wi-Fi".
+
+    Args:
+        args: the parsed arguments (``check``).
+
+    Returns:
+        0 when every file is cached and verified, 1 otherwise.
+    """
+    from fgsm_edu.downloads import REMOTE_ASSETS, cache_dir, cache_status, fetch
+    from fgsm_edu.errors import DownloadError
+
+    print(f"cache: {cache_dir()} (set FGSM_EDU_CACHE_DIR to use another folder)")
+    missing = 0
+    for asset in REMOTE_ASSETS:
+        if not args.check:
+            try:
+                fetch(asset, progress=True)
+            except DownloadError as err:
+                print(f"error: {err}", file=sys.stderr)
+        status = cache_status(asset)
+        missing += not status.startswith("verified")
+        print(f"  {asset.filename} ({ASSET_NOTES.get(asset.filename, 'remote file')}): {status}")
+    if missing:
+        print(f"{missing} file(s) not ready: run 'fgsm-edu download' while online.", file=sys.stderr)
+        return 1
+    print("everything is cached: lesson 01 with WEIGHTS = 'imagenet' runs offline on this machine.")
+    return 0
+
+
+COMMANDS = {"demo": run_demo, "attack": run_attack, "evaluate": run_evaluate, "download": run_download}
 
 
 def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
@@ -255,13 +335,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
     except (CliError, FgsmEduError) as err:
         _subparser(parser, args.command).error(" ".join(str(err).split()))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    return 0
+    return int(code or 0)
 
 
 if __name__ == "__main__":

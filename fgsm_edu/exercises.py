@@ -552,3 +552,90 @@ def check_worst_case(answer: Any, accuracies: dict[str, float]) -> Feedback:
         if np.isclose(value, acc, atol=1e-3):
             return wrong("ex_worst_not_min", "ex_worst_hint", attack=name, acc=acc)
     return wrong("ex_worst_off", "ex_worst_hint", answer=value)
+
+
+# --- Lesson 06 -----------------------------------------------------------------------------
+
+
+@checker
+def check_survivors(answer: Any, model: Any, adv: Any, y: Any, format: str = "png", quality: int = 75) -> Feedback:  # noqa: A002
+    """Check "how many of these images still fool the model after a file round trip" (notebook 06, "Exercises").
+
+    Args:
+        answer: the learner's count.
+        model: the attacked model.
+        adv: the adversarial images, before saving.
+        y: their true labels.
+        format: "png" or "jpeg".
+        quality: the JPEG quality.
+
+    Returns:
+        Feedback.
+    """
+    from fgsm_edu.models import predict
+    from fgsm_edu.saving import round_trip
+
+    value = as_number(answer)
+    labels = np.asarray(y)
+    before = int(np.sum(np.ravel(predict(model, adv).ids[:, 0]) != labels))
+    after = int(np.sum(np.ravel(predict(model, round_trip(adv, format, quality)).ids[:, 0]) != labels))
+    if value == after:
+        return right("ex_survivors_right", count=after, n=len(labels), format=format.upper())
+    reason = "ex_survivors_before" if value == before else "ex_survivors_off"
+    return wrong(reason, "ex_survivors_hint", answer=value)
+
+
+@checker
+def check_minimal_eps(answer: Any, model: Any, image: Any, label: int, epsilons: Any) -> Feedback:
+    """Check "the smallest epsilon in the grid that flips this image" (notebook 06, "Exercises").
+
+    Args:
+        answer: the learner's epsilon (np.inf if none flips it).
+        model: the attacked model.
+        image: one image (H, W, C).
+        label: its true label.
+        epsilons: the grid.
+
+    Returns:
+        Feedback.
+    """
+    from fgsm_edu.attacks import fgsm_sweep
+
+    value = as_number(answer) if not np.isinf(np.asarray(answer, np.float64)).all() else np.inf
+    sweep = fgsm_sweep(model, image, label, epsilons)
+    wrong_at = dict(zip(sweep.epsilons.tolist(), (sweep.probabilities.argmax(-1) != label).tolist(), strict=True))
+    first = next((e for e, w in wrong_at.items() if w), np.inf)
+    if np.isclose(value, first, atol=1e-6) or value == first == np.inf:
+        return right("ex_min_eps_right", eps=first)
+    if first == np.inf:
+        return wrong("ex_min_eps_never", "ex_min_eps_hint")
+    match = [e for e in wrong_at if np.isclose(e, value, atol=1e-6)]
+    if not match:
+        return wrong("ex_min_eps_not_in_grid", "ex_min_eps_hint", answer=value)
+    reason = "ex_min_eps_not_first" if wrong_at[match[0]] else "ex_min_eps_no_flip"
+    return wrong(reason, "ex_min_eps_hint", answer=value)
+
+
+@checker
+def check_best_source(answer: Any, matrix: Any, target: str) -> Feedback:
+    """Check "which other model's images lower the target's accuracy most" (notebook 06, "Exercises").
+
+    Args:
+        answer: the learner's source name.
+        matrix: a ``transfer.TransferMatrix``.
+        target: the target model's name.
+
+    Returns:
+        Feedback.
+    """
+    names, column = list(matrix.names), matrix.accuracy[:, list(matrix.names).index(target)]
+    if str(answer) not in names:
+        return wrong("ex_source_unknown", "ex_source_hint", answer=answer, names=", ".join(names))
+    if str(answer) == target:
+        return wrong("ex_source_self", "ex_source_hint", answer=answer)
+    others = [i for i, n in enumerate(names) if n != target]
+    best = min(others, key=lambda i: column[i])
+    chosen = names.index(str(answer))
+    if np.isclose(column[chosen], column[best]):
+        return right("ex_source_right", source=answer, target=target, acc=column[chosen])
+    return wrong("ex_source_weaker", "ex_source_hint", answer=answer, target=target, acc=column[chosen])

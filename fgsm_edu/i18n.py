@@ -101,19 +101,25 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "lesson_offline": {
         "en": "The ImageNet weights could not be downloaded (offline?). The lesson continues with the "
-        "bundled digits CNN and a test digit: every step below works the same way.",
-        "ja": "ImageNet の重みをダウンロードできませんでした（オフライン？）。同梱の数字 CNN とテスト用の"
-        "数字画像でレッスンを続けます。以下の手順はすべて同じように動きます。",
+        "bundled MNIST CNN and a handwritten test digit from MNIST: every step below works the same way. "
+        "To have ImageNet offline next time, run `fgsm-edu download` once while online.",
+        "ja": "ImageNet の重みをダウンロードできませんでした（オフライン？）。同梱の MNIST の CNN と、MNIST の"
+        "テスト用の手書き数字でレッスンを続けます。以下の手順はすべて同じように動きます。"
+        "次回オフラインで ImageNet を使うには、オンラインのときに `fgsm-edu download` を一度実行してください。",
     },
     "lesson_random": {
         "en": "MobileNetV2 with random weights (WEIGHTS = None) and an offline photo: "
-        "the class names mean nothing, the mechanics are exactly the same.",
+        "its predictions mean nothing, the mechanics are exactly the same.",
         "ja": "ランダムな重みの MobileNetV2（WEIGHTS = None）とオフラインの写真を使います。"
-        "クラス名に意味はありませんが、仕組みはまったく同じです。",
+        "予測に意味はありませんが、仕組みはまったく同じです。",
+    },
+    "lesson_mnist": {
+        "en": "The bundled MNIST CNN and a handwritten test digit from MNIST.",
+        "ja": "同梱の MNIST の CNN と、MNIST のテスト用の手書き数字を使います。",
     },
     "lesson_digits": {
-        "en": "The bundled digits CNN and a test digit.",
-        "ja": "同梱の数字 CNN とテスト用の数字画像を使います。",
+        "en": "The bundled 8x8 digits CNN and a test digit.",
+        "ja": "同梱の 8x8 の数字 CNN とテスト用の数字画像を使います。",
     },
     # exercises.py, lesson 01
     "ex_pert_raw": {"en": "these are the raw gradient values.", "ja": "これは勾配の値そのものです。"},
@@ -351,6 +357,21 @@ MESSAGES: dict[str, dict[str, str]] = {
     "widgets.bad_upload": {"en": "Could not use this file: {reason}", "ja": "このファイルは使えません：{reason}"},
     "widgets.loaded": {"en": "{name}, resized to {height}x{width}.", "ja": "{name}（{height}x{width} に縮小）"},
     "widgets.example": {"en": "example", "ja": "例"},
+    "widgets.clean": {"en": "clean image", "ja": "元の画像"},
+    "widgets.top_classes": {"en": "top {k} classes", "ja": "上位 {k} クラス"},
+    "widgets.curve_title": {"en": "confidence against ε", "ja": "ε に対する確信度"},
+    "widgets.curve_x": {"en": "ε (spaced as on the slider)", "ja": "ε（スライダーと同じ間隔）"},
+    "widgets.confidence": {"en": "confidence", "ja": "確信度"},
+    "widgets.curve_true": {"en": "true class {name}", "ja": "正解クラス {name}"},
+    "widgets.curve_clean": {"en": "clean prediction {name}", "ja": "元の予測 {name}"},
+    "widgets.curve_top": {"en": "predicted class (top 1)", "ja": "予測クラス（1 位）"},
+    "widgets.curve_target": {"en": "target {name}", "ja": "ターゲット {name}"},
+    "widgets.visibility": {
+        "en": "how visible: L∞ = {linf} · L2 = {l2} · PSNR = {psnr} · SSIM = {ssim} "
+        "(higher PSNR and SSIM nearer 1: harder to see)",
+        "ja": "変化の見えやすさ：L∞ = {linf} · L2 = {l2} · PSNR = {psnr} · SSIM = {ssim}"
+        "（PSNR が高く SSIM が 1 に近いほど見えにくい）",
+    },
     # plots.py (titles, axis labels, captions)
     "plots.image": {"en": "Image", "ja": "画像"},
     "plots.prediction": {"en": "prediction: {prediction}", "ja": "予測：{prediction}"},
@@ -375,6 +396,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "plots.fooled": {
         "en": "Most confidently fooled{at} (true label → prediction)",
         "ja": "最も確信をもって誤分類された画像{at}（正解ラベル → 予測）",
+    },
+    "plots.epoch": {"en": "epoch", "ja": "エポック"},
+    "plots.pgd_accuracy": {"en": "PGD accuracy (held-out batch)", "ja": "PGD での正解率（訓練に使わないバッチ）"},
+    "plots.pgd_history": {
+        "en": "Robustness during training: PGD accuracy at ε = {eps:g} after each epoch",
+        "ja": "訓練中の頑健性：各エポック後の ε = {eps:g} の PGD での正解率",
     },
     # the most common error messages (checks.py, models.py); the English text is quoted in the README
     "errors.pixels_255": {
@@ -433,6 +460,84 @@ MESSAGES: dict[str, dict[str, str]] = {
     "font.installing": {
         "en": "Installing matplotlib-fontja (a Japanese font for figures) on Colab...",
         "ja": "Colab に matplotlib-fontja（図の日本語フォント）をインストールしています…",
+    },
+    # lesson 06: plots and exercises (plots.show_minimal_epsilon, show_transfer; exercises.check_survivors...)
+    "plots.minimal_eps_title": {
+        "en": "The smallest ε that flips each image ({n} images, {never} never flipped)",
+        "ja": "各画像を誤分類させる最小の ε（{n} 枚、うち {never} 枚は一度も誤分類されない）",
+    },
+    "plots.images_axis": {"en": "images", "ja": "画像の枚数"},
+    "plots.least_robust": {"en": "least robust", "ja": "最も頑健でない"},
+    "plots.most_robust": {"en": "most robust", "ja": "最も頑健"},
+    "plots.never": {"en": "never", "ja": "なし"},
+    "plots.transfer_title": {
+        "en": "Accuracy of each target on images made on each source (ε = {eps:g})",
+        "ja": "各ソースで作った画像に対する各ターゲットの正解率（ε = {eps:g}）",
+    },
+    "plots.source_axis": {"en": "made on (source)", "ja": "作成に使ったモデル（ソース）"},
+    "plots.target_axis": {"en": "tested on (target)", "ja": "テストしたモデル（ターゲット）"},
+    "ex_survivors_right": {
+        "en": "Correct! {count} of the {n} images still fool the model after the {format} round trip.",
+        "ja": "正解です！{format} で保存して読み戻した後も、{n} 枚中 {count} 枚がモデルをだまし続けます。",
+    },
+    "ex_survivors_before": {
+        "en": "{answer:g} is how many fool the model before saving; count after the round trip.",
+        "ja": "{answer:g} は保存前にだませた枚数です。読み戻した後の枚数を数えましょう。",
+    },
+    "ex_survivors_off": {
+        "en": "{answer:g} is not the number of images that still fool the model.",
+        "ja": "{answer:g} は、だまし続ける画像の枚数ではありません。",
+    },
+    "ex_survivors_hint": {
+        "en": "back = saving.round_trip(adv, format=..., quality=...); count the images where the "
+        "prediction on back differs from y.",
+        "ja": "back = saving.round_trip(adv, format=..., quality=...) として、back に対する予測が y と"
+        "異なる画像を数えます。",
+    },
+    "ex_min_eps_right": {
+        "en": "Correct! ε = {eps:g} is the first value in the grid that flips this image.",
+        "ja": "正解です！ε = {eps:g} は、このグリッドでこの画像を最初に誤分類させる値です。",
+    },
+    "ex_min_eps_not_in_grid": {
+        "en": "{answer:g} is not one of the epsilons in the grid.",
+        "ja": "{answer:g} はグリッドの ε のどれでもありません。",
+    },
+    "ex_min_eps_no_flip": {
+        "en": "at ε = {answer:g} the model still gets this image right.",
+        "ja": "ε = {answer:g} では、モデルはまだこの画像を正しく分類します。",
+    },
+    "ex_min_eps_not_first": {
+        "en": "ε = {answer:g} flips the image, but a smaller ε in the grid already does.",
+        "ja": "ε = {answer:g} で誤分類されますが、グリッドにはもっと小さい ε ですでに誤分類される値があります。",
+    },
+    "ex_min_eps_never": {
+        "en": "no epsilon in this grid flips the image: the answer is np.inf.",
+        "ja": "このグリッドのどの ε でもこの画像は誤分類されません。答えは np.inf です。",
+    },
+    "ex_min_eps_hint": {
+        "en": "One fgsm_sweep over the grid, then the first epsilon whose top-1 class is not the label.",
+        "ja": "グリッド全体で fgsm_sweep を 1 回行い、top-1 クラスがラベルと異なる最初の ε を探します。",
+    },
+    "ex_source_right": {
+        "en": "Correct! Images made on {source} bring {target} down to {acc:.1%}: the best black-box source here.",
+        "ja": "正解です！{source} で作った画像で {target} の正解率は {acc:.1%} まで下がります。"
+        "ここでは最も効くブラックボックスのソースです。",
+    },
+    "ex_source_self": {
+        "en": "{answer} is the target itself: that is a white-box attack, not a transfer.",
+        "ja": "{answer} はターゲット自身です。それはホワイトボックス攻撃で、転移ではありません。",
+    },
+    "ex_source_unknown": {
+        "en": "{answer!r} is not one of the models in the matrix ({names}).",
+        "ja": "{answer!r} は行列のモデル（{names}）のどれでもありません。",
+    },
+    "ex_source_weaker": {
+        "en": "images made on {answer} leave {target} at {acc:.1%}; another source does better.",
+        "ja": "{answer} で作った画像では {target} の正解率は {acc:.1%} です。もっと効くソースがあります。",
+    },
+    "ex_source_hint": {
+        "en": "Read the target's column of matrix.accuracy (skip the diagonal) and pick the lowest.",
+        "ja": "matrix.accuracy のターゲットの列を見て（対角は除く）、最も低い行を選びます。",
     },
 }
 

@@ -19,7 +19,8 @@ TUTORIAL_EPSILONS = (0.0, 0.01, 0.1, 0.15)  # the tutorial's, in its [-1, 1] pix
 
 @dataclass(frozen=True)
 class LessonSetup:
-    """What lesson 01 attacks: ``kind`` is "imagenet", "random" (weights=None) or "digits" (offline fallback)."""
+    """What lesson 01 attacks: ``kind`` is "imagenet", "random" (weights=None), "mnist" (the offline fallback)
+    or "digits" (the 8x8 digits CNN, on request)."""
 
     model: Any
     image: np.ndarray
@@ -34,12 +35,12 @@ class LessonSetup:
 def lesson_digit(model: Any, x: np.ndarray, y: np.ndarray) -> int:
     """Pick the first test digit the model gets right that FGSM flips at the tutorial's largest eps only.
 
-    "Largest eps only" means: flipped at 0.075 but not at 0.05 ([0, 1] units), so the tutorial's
-    epsilon comparison shows the change in its last column, as the tutorial does.
+    "Largest eps only" means: flipped at 0.075 but not at 0, 0.005 or 0.05 (the tutorial's epsilons in
+    [0, 1] units), so the tutorial's epsilon comparison shows the change in its last column, as the tutorial does.
 
     Args:
-        model: a digits model.
-        x: test digits (N, 8, 8, 1).
+        model: a digits model (MNIST's 28x28 or the 8x8 digits).
+        x: test digits (N, H, W, 1).
         y: their labels (N,).
 
     Returns:
@@ -47,28 +48,36 @@ def lesson_digit(model: Any, x: np.ndarray, y: np.ndarray) -> int:
     """
     from fgsm_edu.attacks import fgsm_sweep
 
-    ids, _ = fgsm_sweep(model, x, y, epsilons=(0.0, 0.05, 0.075)).top1()
-    fits = (ids[0] == y) & (ids[1] == y) & (ids[2] != y)
+    ids, _ = fgsm_sweep(model, x, y, epsilons=[e / 2 for e in TUTORIAL_EPSILONS]).top1()
+    fits = np.all(ids[:-1] == y, axis=0) & (ids[-1] != y)
     return int(np.argmax(fits)) if fits.any() else 0
 
 
-def _digits_setup(reason: str) -> LessonSetup:
-    """The offline fallback: the bundled digits CNN and one test digit."""
-    from fgsm_edu.data import load_digits_data
+OFFLINE_SEARCH = 1000  # lesson_digit looks among the first 1,000 MNIST test images (one sweep, about a second)
+
+
+def _digits_setup(kind: str, reason: str) -> LessonSetup:
+    """The offline models: MNIST's CNN ("mnist", the fallback) or the 8x8 digits CNN ("digits"), and one test digit."""
+    from fgsm_edu.data import load_digits_data, load_mnist_data
     from fgsm_edu.models import load_model
 
-    model, data = load_model("digits_cnn"), load_digits_data()
-    i = lesson_digit(model, data.x_test, data.y_test)
-    return LessonSetup(model, data.x_test[i], int(data.y_test[i]), "digits", t(reason))
+    if kind == "mnist":
+        model, data = load_model("mnist_cnn"), load_mnist_data()
+    else:
+        model, data = load_model("digits_cnn"), load_digits_data()
+    x, y = data.x_test[:OFFLINE_SEARCH], data.y_test[:OFFLINE_SEARCH]
+    i = lesson_digit(model, x, y)
+    return LessonSetup(model, x[i], int(y[i]), kind, t(reason))
 
 
 def lesson_model_and_image(weights: str | None = "imagenet") -> LessonSetup:
     """Lesson 01's model, image and label, for each value of its WEIGHTS parameter (notebook 01).
 
     Args:
-        weights: "imagenet" (MobileNetV2 and the Labrador photo; falls back to "digits" when
+        weights: "imagenet" (MobileNetV2 and the Labrador photo; falls back to "mnist" when
             the download fails), None (MobileNetV2 with seeded random weights and an offline
-            photo, labelled with the model's own prediction) or "digits" (the digits CNN).
+            photo, labelled with the model's own prediction), "mnist" (the MNIST CNN and a
+            test digit) or "digits" (the 8x8 digits CNN).
 
     Returns:
         A LessonSetup; its ``note`` says, in the current language, what was loaded and why.
@@ -83,12 +92,12 @@ def lesson_model_and_image(weights: str | None = "imagenet") -> LessonSetup:
             model, image = load_model("mobilenet_v2", "imagenet"), labrador_image()
             return LessonSetup(model, image, LABRADOR_RETRIEVER, "imagenet", t("lesson_imagenet"))
         except DownloadError:
-            return _digits_setup("lesson_offline")
+            return _digits_setup("mnist", "lesson_offline")
     if weights is None:
         keras.utils.set_random_seed(0)
         model, image = load_model("mobilenet_v2", None), sample_image("flower")
         label = int(np.ravel(predict(model, image).ids)[0])
         return LessonSetup(model, image, label, "random", t("lesson_random"))
-    if weights == "digits":
-        return _digits_setup("lesson_digits")
-    raise InvalidArgumentError(f"weights must be 'imagenet', None or 'digits', got {weights!r}.")
+    if weights in ("mnist", "digits"):
+        return _digits_setup(str(weights), f"lesson_{weights}")
+    raise InvalidArgumentError(f"weights must be 'imagenet', None, 'mnist' or 'digits', got {weights!r}.")

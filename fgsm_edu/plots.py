@@ -193,12 +193,18 @@ def _curve_sets(results: Any) -> Mapping[str, Sequence[Mapping[str, Any]]]:
     return sets
 
 
-def show_curves(results: Any, title: str | None = None) -> Figure:
+def show_curves(
+    results: Any,
+    title: str | None = None,
+    reference: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
+) -> Figure:
     """Accuracy and confidence against epsilon, several models on one plot (notebook 03, "Accuracy vs epsilon").
 
     Args:
         results: {"model name": records from ``evaluate``, ...}, or one list of records.
         title: the figure's title.
+        reference: {"label": (epsilons, accuracies), ...}: published accuracies, drawn dashed on the
+            accuracy axis for comparison (notebook 03 draws PyTorch's FGSM tutorial's).
 
     Returns:
         The Figure, with two axes: accuracy and mean confidence against epsilon.
@@ -213,6 +219,8 @@ def show_curves(results: Any, title: str | None = None) -> Figure:
             style = {"marker": markers[i % len(markers)], "linewidth": 2.5, "markersize": 8, "label": name}
             acc_ax.plot(eps, [r["accuracy"] for r in rows], **style)
             conf_ax.plot(eps, [r["mean_confidence"] for r in rows], **style)
+        for j, (label, (ref_eps, ref_acc)) in enumerate((reference or {}).items()):
+            acc_ax.plot(ref_eps, ref_acc, linestyle="--", marker="x", color=f"{0.15 + 0.25 * j:.2f}", label=label)
         for ax, what in ((acc_ax, t("plots.accuracy")), (conf_ax, t("plots.confidence"))):
             ax.set_xlabel(t("plots.eps_axis"))
             ax.set_ylabel(what)
@@ -251,4 +259,95 @@ def show_fooled(model: Any, fooled: Fooled, ncols: int = 4) -> Figure:
             true, wrong = class_name(info, int(fooled.labels[i])), class_name(info, int(fooled.predicted[i]))
             ax.set_title(f"#{fooled.indices[i]}: {true} → {wrong}\n({fooled.confidence[i]:.1%})")
         fig.suptitle(t("plots.fooled", at=at))
+    return fig
+
+
+def show_minimal_epsilon(values: Any, images: Any, labels: Any, k: int = 4) -> Figure:
+    """How robust each image is: a histogram of minimal epsilons, and the least and most robust images (notebook 06).
+
+    Args:
+        values: (N,) minimal epsilons from ``robustness.minimal_epsilon`` (inf: never flipped).
+        images: the (N, H, W, C) images they belong to.
+        labels: their (N,) true labels.
+        k: how many of the least and of the most robust images to show.
+
+    Returns:
+        The Figure: the histogram on top, two rows of k images below.
+    """
+    values, order = np.asarray(values, np.float64), np.argsort(np.asarray(values, np.float64), kind="stable")
+    finite = values[np.isfinite(values)]
+    k = max(1, min(k, len(values)))
+    with _figure(3.0 * k + 1, 9.5) as fig:
+        parts: Any = fig.subfigures(2, 1, height_ratios=[1.1, 1.6])
+        top, bottom = parts
+        ax = top.add_subplot()
+        ax.hist(finite, bins=30, color="#34495e")
+        ax.set_xlabel(t("plots.eps_axis"))
+        ax.set_ylabel(t("plots.images_axis"))
+        ax.set_title(t("plots.minimal_eps_title", n=len(values), never=int(np.sum(~np.isfinite(values)))))
+        axes = bottom.subplots(2, k, squeeze=False)
+        for row, (key, picks) in enumerate((("plots.least_robust", order[:k]), ("plots.most_robust", order[::-1][:k]))):
+            for ax, i in zip(axes[row], picks, strict=False):
+                _draw(ax, _one_image(np.asarray(images)[i]))
+                eps = t("plots.never") if np.isinf(values[i]) else f"{values[i]:.3g}"
+                ax.set_title(f"{t(key)}\ny = {int(np.asarray(labels)[i])}, ε = {eps}", fontsize=12)
+    return fig
+
+
+def show_transfer(matrix: Any) -> Figure:
+    """The transfer matrix as a heat map: rows are sources, columns targets (notebook 06, "Transfer").
+
+    Args:
+        matrix: a ``transfer.TransferMatrix``.
+
+    Returns:
+        The Figure, each cell labelled with its accuracy.
+    """
+    acc, names = np.asarray(matrix.accuracy), list(matrix.names)
+    with _figure(2.2 * len(names) + 3.5, 1.8 * len(names) + 2) as fig:
+        ax = fig.add_subplot()
+        ax.imshow(acc, cmap="RdYlGn", vmin=0.0, vmax=1.0)
+        for (i, j), value in np.ndenumerate(acc):
+            ink = "white" if not 0.2 <= value <= 0.8 else "black"  # readable on the dark ends of the colour map
+            ax.text(
+                j,
+                i,
+                f"{value:.1%}",
+                ha="center",
+                va="center",
+                fontsize=15,
+                color=ink,
+                weight="bold" if i == j else None,
+            )
+        ax.set_xticks(range(len(names)), names)
+        ax.set_yticks(range(len(names)), names)
+        ax.set_xlabel(t("plots.target_axis"))
+        ax.set_ylabel(t("plots.source_axis"))
+        ax.set_title(t("plots.transfer_title", eps=matrix.eps))
+    return fig
+
+
+def show_pgd_history(histories: Mapping[str, Any], eps: float) -> Figure:
+    """Held-out PGD accuracy after each training epoch, one line per run (notebook 05, "Catastrophic overfitting").
+
+    Args:
+        histories: {"run name": FitHistory from ``adversarial_fit(..., monitor=...)``, ...}.
+        eps: the epsilon of the monitor's PGD (for the title).
+
+    Returns:
+        The Figure: PGD accuracy (0 to 1) against epoch (1, 2, ...).
+    """
+    if not histories or not all(len(getattr(h, "pgd_accuracy", [])) for h in histories.values()):
+        raise InvalidArgumentError("each history needs pgd_accuracy: train with adversarial_fit(..., monitor=(x, y)).")
+    with _figure(9, 5.6) as fig:
+        ax = fig.add_subplot()
+        for i, (name, history) in enumerate(histories.items()):
+            accuracy = list(history.pgd_accuracy)
+            ax.plot(range(1, len(accuracy) + 1), accuracy, marker="osD^v<>"[i % 7], linewidth=2.5, label=name)
+        ax.set_xlabel(t("plots.epoch"))
+        ax.set_ylabel(t("plots.pgd_accuracy"))
+        ax.set_ylim(-0.02, 1.02)
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+        ax.set_title(t("plots.pgd_history", eps=eps))
     return fig

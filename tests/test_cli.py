@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -40,15 +41,21 @@ def test_version_and_help(capsys):
         cli.main(["--help"])
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
-    assert all(command in text for command in ("demo", "attack", "evaluate")) and "fraction of the pixel range" in text
-    for command, option in (("demo", "--force"), ("attack", "--target"), ("evaluate", "--json")):
+    assert all(command in text for command in ("demo", "attack", "evaluate", "download"))
+    assert "fraction of the pixel range" in text
+    for command, option in (
+        ("demo", "--force"),
+        ("attack", "--target"),
+        ("evaluate", "--json"),
+        ("download", "--check"),
+    ):
         with pytest.raises(SystemExit):
             cli.main([command, "--help"])
         assert option in capsys.readouterr().out
 
 
 @pytest.mark.slow
-def test_demo_writes_the_pictures_and_the_table_and_never_overwrites(tmp_path, digits, digits_cnn):
+def test_demo_writes_the_pictures_and_the_table_and_never_overwrites(tmp_path):
     out = tmp_path / "demo"
     done = run_cli("demo", "--out", str(out))
     assert done.returncode == 0, done.stderr[-2000:]
@@ -58,9 +65,11 @@ def test_demo_writes_the_pictures_and_the_table_and_never_overwrites(tmp_path, d
         with Image.open(out / name) as image:
             assert image.format == "PNG" and image.width >= 500
     table = json.loads((out / "evaluation.json").read_text())
-    assert set(table) == {"digits_cnn", "digits_linear"}
-    expected = fgsm_edu.evaluate(digits_cnn, (digits.x_test, digits.y_test), cli.DEMO_EPSILONS, progress=False)
-    assert [r["accuracy"] for r in table["digits_cnn"]] == [r["accuracy"] for r in expected]
+    assert set(table) == {"mnist_cnn", "mnist_linear"}  # MNIST by default
+    mnist, cnn = fgsm_edu.load_mnist_data(), fgsm_edu.load_model("mnist_cnn")
+    expected = fgsm_edu.evaluate(cnn, (mnist.x_test, mnist.y_test), cli.DEMO_EPSILONS, progress=False)
+    assert [r["accuracy"] for r in table["mnist_cnn"]] == [r["accuracy"] for r in expected]
+    assert all(r["n"] == 10_000 for r in table["mnist_linear"])
     before = (out / "sweep.png").stat().st_mtime_ns
     again = run_cli("demo", "--out", str(out))
     assert "already exists; pass --force" in _error_line(again)
@@ -94,6 +103,33 @@ def test_evaluate_prints_the_table_and_writes_json(tmp_path, digits, digits_line
     assert [r["accuracy"] for r in records] == [r["accuracy"] for r in expected]
     lines = done.stdout.splitlines()
     assert "accuracy" in lines[1] and len([line for line in lines if "%" in line]) == 3
+
+
+@pytest.mark.slow
+def test_demo_on_the_8x8_digits(tmp_path, digits, digits_cnn):
+    done = run_cli("demo", "--out", str(tmp_path), "--data", "digits")
+    assert done.returncode == 0, done.stderr[-2000:]
+    table = json.loads((tmp_path / "evaluation.json").read_text())
+    assert set(table) == {"digits_cnn", "digits_linear"}
+    expected = fgsm_edu.evaluate(digits_cnn, (digits.x_test, digits.y_test), cli.DEMO_EPSILONS, progress=False)
+    assert [r["accuracy"] for r in table["digits_cnn"]] == [r["accuracy"] for r in expected]
+
+
+def test_evaluate_defaults_to_mnist_cnn_on_the_mnist_test_set_at_seven_epsilons(capsys, monkeypatch):
+    args = cli.build_parser().parse_args(["evaluate"])
+    assert args.model == "mnist_cnn" and args.eps == pytest.approx([0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3])
+    assert [cli.dataset_of(m) for m in ("mnist_cnn", "mnist_linear", "digits_cnn")] == ["mnist", "mnist", "digits"]
+    seen = {}
+
+    def fake_evaluate(model, data, epsilons, **kwargs):
+        seen.update(name=fgsm_edu.model_info(model).name, shape=data[0].shape, epsilons=list(epsilons))
+        return [{"eps": e, "accuracy": 0.5, "mean_confidence": 0.9, "n": len(data[1])} for e in epsilons]
+
+    monkeypatch.setattr(fgsm_edu.evaluation, "evaluate", fake_evaluate)
+    assert cli.main(["evaluate"]) == 0
+    assert seen == {"name": "mnist_cnn", "shape": (10_000, 28, 28, 1), "epsilons": list(cli.DEMO_EPSILONS)}
+    out = capsys.readouterr().out
+    assert out.startswith("FGSM on mnist_cnn, MNIST test set (10,000 images):") and out.count("10000") == 7
 
 
 @pytest.mark.slow
@@ -153,3 +189,37 @@ def test_format_table_and_eps_parsing():
     table = cli.format_table([{"eps": 0.0, "accuracy": 0.984, "mean_confidence": 0.99, "n": 450}])
     assert table.splitlines()[1].split() == ["0", "98.4%", "99.0%", "450"]
     assert cli.parse_eps_list("0, 0.02,8/255") == pytest.approx([0.0, 0.02, 8 / 255])
+
+
+def test_download_fills_the_cache_for_a_lecture_and_check_fetches_nothing(tmp_path, monkeypatch, capsys):
+    from fgsm_edu import downloads
+
+    pinned = downloads.Asset("pinned.bin", "http://example.invalid/pinned.bin", hashlib.sha256(b"weights").hexdigest())
+    photo = downloads.Asset("photo.jpg", "http://example.invalid/photo.jpg", "", b"\xff\xd8\xff")
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / "pinned.bin").write_bytes(b"weights")
+    (mirror / "photo.jpg").write_bytes(b"\xff\xd8\xff a photo")
+    monkeypatch.setattr(downloads, "REMOTE_ASSETS", (pinned, photo))
+    monkeypatch.setenv("FGSM_EDU_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("FGSM_EDU_DOWNLOAD_BASE", "http://127.0.0.1:9")  # offline
+
+    assert cli.main(["download", "--check"]) == 1
+    out, err = capsys.readouterr()
+    assert out.count(": missing") == 2 and "run 'fgsm-edu download' while online" in err
+    assert not (tmp_path / "cache").exists()  # --check fetched nothing
+    assert cli.main(["download"]) == 1  # offline: each failure explained, nothing half-written
+    out, err = capsys.readouterr()
+    assert err.count("Are you offline?") == 2 and out.count(": missing") == 2
+
+    monkeypatch.setenv("FGSM_EDU_DOWNLOAD_BASE", mirror.as_uri())  # at home, online
+    assert cli.main(["download"]) == 0
+    out, err = capsys.readouterr()
+    assert "pinned.bin (remote file): verified (pinned sha256)" in out
+    assert "photo.jpg (remote file): verified (sha256 recorded on first use)" in out
+    assert "pinned.bin: 100%" in err  # the progress bar (tqdm.auto, on stderr in a terminal)
+
+    monkeypatch.setenv("FGSM_EDU_DOWNLOAD_BASE", "http://127.0.0.1:9")  # in the lecture hall
+    assert cli.main(["download", "--check"]) == 0 and "everything is cached" in capsys.readouterr().out
+    (tmp_path / "cache" / "pinned.bin").write_bytes(b"bit rot")
+    assert cli.main(["download", "--check"]) == 1 and "pinned.bin (remote file): corrupted" in capsys.readouterr().out

@@ -103,6 +103,18 @@ def test_show_curves_plots_every_model_and_both_metrics(digits, digits_cnn, digi
         plots.show_curves({"CNN": [{"eps": 0.1}]})
 
 
+def test_show_curves_draws_published_reference_accuracies_dashed():
+    records = [{"eps": e, "accuracy": a, "mean_confidence": 0.9} for e, a in ((0.0, 0.99), (0.1, 0.8), (0.2, 0.4))]
+    reference = {"PyTorch LeNet": ([0.0, 0.1, 0.2], [0.981, 0.851, 0.43])}
+    fig = plots.show_curves({"ours": records}, reference=reference)
+    acc_ax, conf_ax = fig.axes
+    assert [t.get_text() for t in acc_ax.get_legend().get_texts()] == ["ours", "PyTorch LeNet"]
+    ref_line = acc_ax.lines[1]
+    assert ref_line.get_linestyle() == "--" and acc_ax.lines[0].get_linestyle() == "-"
+    np.testing.assert_allclose(ref_line.get_ydata(), [0.981, 0.851, 0.43])
+    assert len(conf_ax.lines) == 1  # published figures are accuracies only
+
+
 def test_show_fooled_gallery(digits, digits_cnn):
     fooled = fgsm_edu.most_confidently_fooled(digits_cnn, digits.x_test[:150], digits.y_test[:150], 0.1, k=6)
     fig = plots.show_fooled(digits_cnn, fooled, ncols=3)
@@ -116,3 +128,40 @@ def test_show_fooled_gallery(digits, digits_cnn):
     empty = plots.show_fooled(digits_cnn, none)
     assert "No image was fooled" in empty.axes[0].texts[0].get_text()
     _png(empty)
+
+
+def test_show_pgd_history_plots_each_run_per_epoch_and_refuses_runs_without_a_monitor():
+    from fgsm_edu.defences import FitHistory
+
+    runs = {
+        "FGSM": FitHistory([1.0, 0.8, 0.7], [0.4, 0.6, 0.05]),
+        "FGSM-RS": FitHistory([1.0, 0.9, 0.8], [0.3, 0.5, 0.6]),
+    }
+    fig = plots.show_pgd_history(runs, 0.3)
+    _readable(fig)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["FGSM", "FGSM-RS"]
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), [1, 2, 3])
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.4, 0.6, 0.05])
+    assert "0.3" in ax.get_title() and ax.get_ylim() == (-0.02, 1.02)
+    fgsm_edu.set_language("ja")
+    try:
+        assert "エポック" in plots.show_pgd_history(runs, 0.3).axes[0].get_xlabel()
+    finally:
+        fgsm_edu.set_language("en")
+    with pytest.raises(InvalidArgumentError, match="monitor"):
+        plots.show_pgd_history({"FGSM": FitHistory([1.0], [])}, 0.3)
+    _png(fig)
+
+
+def test_mnist_digits_are_drawn_pixel_for_pixel():
+    digit = np.zeros((28, 28, 1), np.float32)
+    digit[::2, ::2] = 1.0  # a fine checkerboard: any smoothing would grey it out
+    fig = plots.show_image(digit)
+    (artist,) = fig.axes[0].images
+    assert artist.get_interpolation() == "nearest"
+    pixels = _png(fig)
+    box = fig.axes[0].get_window_extent()
+    height = pixels.shape[0]
+    inside = pixels[int(height - box.y1) + 2 : int(height - box.y0) - 2, int(box.x0) + 2 : int(box.x1) - 2, 0]
+    assert set(np.unique(inside)) <= {0, 255}  # only black and white: enlarged with nearest neighbour
