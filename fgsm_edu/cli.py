@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     attack.add_argument("--target", help="move towards this class (id or name) instead of away from the prediction")
     attack.add_argument("--out", required=True, type=Path, help="where to write the adversarial PNG")
     attack.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    attack.add_argument(
+        "--quantize", action="store_true", help="attack on the 8-bit grid, so the PNG holds exactly the attacked image"
+    )
     evaluate = commands.add_parser(
         "evaluate", help="accuracy and confidence per epsilon on the model's test set (MNIST's 10,000 or the digits')"
     )
@@ -159,13 +162,28 @@ def format_table(records: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _save_png(image: np.ndarray, path: Path) -> np.ndarray:
-    """Write a [0, 1] image as an 8-bit PNG; return the image exactly as saved."""
+def _save_png(image: np.ndarray, path: Path) -> None:
+    """Write a [0, 1] image as an 8-bit PNG (pixels rounded to the nearest of 256 grey levels)."""
     from PIL import Image
 
-    pixels = np.round(np.clip(image, 0.0, 1.0) * 255).astype(np.uint8)
+    from fgsm_edu.saving import to_uint8
+
+    pixels = to_uint8(image)
     Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels).save(path, format="PNG")
-    return pixels.astype(np.float32) / 255.0
+
+
+def _reload(path: Path, shape: tuple[int, ...]) -> np.ndarray:
+    """Read an image file back at the model's input shape, as the attack's result is read from disk."""
+    from fgsm_edu.data import load_image
+
+    image = load_image(path, size=(int(shape[0]), int(shape[1])))
+    return image.mean(axis=-1, keepdims=True) if shape[-1] == 1 else image
+
+
+def _fools(prediction: Any, clean: Any, target: int | None) -> bool:
+    """Whether an attack worked: the target reached, or (untargeted) the clean prediction changed."""
+    top = int(np.ravel(prediction.ids)[0])
+    return top == target if target is not None else top != int(np.ravel(clean.ids)[0])
 
 
 def _target_id(model: Any, text: str) -> int:
@@ -182,22 +200,25 @@ def _target_id(model: Any, text: str) -> int:
 
 
 def run_attack(args: argparse.Namespace) -> None:
-    """fgsm-edu attack: print the prediction before and after, write the adversarial PNG."""
+    """fgsm-edu attack: attack one image, save it as a PNG, and say whether the file read back still fools the model."""
     from fgsm_edu.attacks import fgsm
-    from fgsm_edu.data import load_image
     from fgsm_edu.models import load_model, model_info, predict
 
     out = _free(args.out, args.force)
     model = load_model(args.model, args.weights)
-    height, width, channels = model_info(model).input_shape
-    image = load_image(args.image, size=(int(height), int(width)))  # type: ignore[arg-type]
-    if channels == 1:
-        image = image.mean(axis=-1, keepdims=True)
+    shape = tuple(int(d) for d in model_info(model).input_shape)  # type: ignore[arg-type]
+    image = _reload(args.image, shape)
     target = None if args.target is None else _target_id(model, args.target)
-    adv = fgsm(model, image, target, args.eps, targeted=target is not None)
-    saved = _save_png(adv, out)
-    print(f"before: {predict(model, image)}")
-    print(f"after:  {predict(model, saved)}  (eps = {args.eps:.4g}, as saved in 8-bit PNG)")
+    adv = fgsm(model, image, target, args.eps, targeted=target is not None, quantize=args.quantize)
+    _save_png(adv, out)
+    clean, in_memory, on_disk = predict(model, image), predict(model, adv), predict(model, _reload(out, shape))
+    grid = ", on the 8-bit grid" if args.quantize else ""
+    print(f"before: {clean}")
+    print(f"after:  {on_disk}  (eps = {args.eps:.4g}{grid}, as saved in 8-bit PNG and read back)")
+    print(f"in memory, before saving: {in_memory}")
+    verdict = "yes" if _fools(on_disk, clean, target) else "no"
+    hint = "" if verdict == "yes" or args.quantize else " (try --quantize, or a larger --eps)"
+    print(f"the saved file still fools the model: {verdict}{hint}")
     print(f"wrote {out}")
 
 

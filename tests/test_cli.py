@@ -88,8 +88,35 @@ def test_attack_prints_before_and_after_and_writes_the_adversarial_png(tmp_path,
     adv = fgsm_edu.load_image(out).mean(-1, keepdims=True)
     assert adv.shape == (8, 8, 1) and np.abs(adv - clean).max() <= 0.2 + 1 / 255
     assert before == f"before: {fgsm_edu.predict(digits_cnn, clean)}"
-    assert after.startswith(f"after:  {fgsm_edu.predict(digits_cnn, adv)}")
-    assert fgsm_edu.predict(digits_cnn, adv).label != fgsm_edu.predict(digits_cnn, clean).label  # it was fooled
+    assert after.startswith(f"after:  {fgsm_edu.predict(digits_cnn, adv)}")  # the file, read back from disk
+    fooled = fgsm_edu.predict(digits_cnn, adv).label != fgsm_edu.predict(digits_cnn, clean).label
+    assert f"the saved file still fools the model: {'yes' if fooled else 'no'}" in done.stdout
+
+
+def test_attack_says_when_saving_undoes_the_attack_and_quantize_keeps_it(capsys, tmp_path, digits, digits_cnn):
+    """An attack at a digit's edge (its minimal epsilon) is undone by PNG rounding; --quantize survives the file."""
+    from fgsm_edu.robustness import at_minimal_epsilon, minimal_epsilon
+    from fgsm_edu.saving import from_uint8, round_trip, to_uint8
+
+    x, y = from_uint8(to_uint8(digits.x_test[:100])), digits.y_test[:100]  # the digits as PNG files hold them
+    edge = minimal_epsilon(digits_cnn, x, y, np.round(np.linspace(0, 0.3, 301), 4))
+    flips = np.flatnonzero(np.isfinite(edge) & (edge > 0))
+    adv = at_minimal_epsilon(digits_cnn, x[flips], y[flips], edge[flips])
+    undone = flips[fgsm_edu.predict(digits_cnn, round_trip(adv, "png")).ids[:, 0] == y[flips]]
+    assert len(undone), "no digit among the first 100 whose edge attack PNG rounding undoes"
+    i = int(undone[0])
+    source = tmp_path / "digit.png"
+    Image.fromarray(to_uint8(x[i, ..., 0])).save(source)
+    base = ["attack", str(source), "--model", "digits_cnn", "--eps", repr(float(edge[i]))]
+    assert cli.main([*base, "--out", str(tmp_path / "plain.png")]) == 0
+    assert "still fools the model: no (try --quantize" in capsys.readouterr().out
+    assert cli.main([*base, "--quantize", "--out", str(tmp_path / "q.png")]) == 0
+    shown = capsys.readouterr().out
+    q = fgsm_edu.fgsm(digits_cnn, x[i], int(y[i]), eps=float(edge[i]), quantize=True)
+    saved = fgsm_edu.load_image(tmp_path / "q.png").mean(-1, keepdims=True)
+    assert np.array_equal(to_uint8(saved), to_uint8(q)) and np.allclose(q * 255, np.round(q * 255), atol=1e-4)
+    fooled = int(fgsm_edu.predict(digits_cnn, q).ids[0]) != int(y[i])
+    assert f"the saved file still fools the model: {'yes' if fooled else 'no'}" in shown
 
 
 @pytest.mark.slow

@@ -114,9 +114,12 @@ def test_cli_attack_fools_mobilenet_on_the_real_photo(imagenet_mirror, tmp_path)
     )
     assert done.returncode == 0, done.stderr[-2000:]
     before = re.search(r"^before: (.+) \((\d+\.\d)%\)$", done.stdout, re.M)
-    after = re.search(r"^after: +(.+) \((\d+\.\d)%\) +\(eps = 0\.01, as saved in 8-bit PNG\)$", done.stdout, re.M)
+    after = re.search(
+        r"^after: +(.+) \((\d+\.\d)%\) +\(eps = 0\.01, as saved in 8-bit PNG and read back\)$", done.stdout, re.M
+    )
     assert before and after, done.stdout
     assert before.group(1) == "Labrador retriever" and after.group(1) != "Labrador retriever", done.stdout
+    assert "the saved file still fools the model: yes" in done.stdout
     with Image.open(out) as saved:
         assert saved.format == "PNG" and saved.size == (224, 224)
 
