@@ -92,15 +92,20 @@ def _attach(model: keras.Model, info: ModelInfo) -> keras.Model:
     return model
 
 
+def _linear(shape: tuple[int, int, int], name: str) -> keras.Model:
+    """One dense layer from every pixel to 10 logits: a linear (softmax) classifier (notebook 02)."""
+    inputs = keras.Input(shape, name="pixels")
+    x = keras.layers.Flatten()(inputs)
+    return keras.Model(inputs, keras.layers.Dense(10, name="logits")(x), name=name)
+
+
 def build_digits_linear() -> keras.Model:
     """A linear model for 8x8 digits: one dense layer from 64 pixels to 10 logits (notebook 02).
 
     Returns:
         The untrained Keras model.
     """
-    inputs = keras.Input((8, 8, 1), name="pixels")
-    x = keras.layers.Flatten()(inputs)
-    return keras.Model(inputs, keras.layers.Dense(10, name="logits")(x), name="digits_linear")
+    return _linear((8, 8, 1), "digits_linear")
 
 
 def build_digits_cnn() -> keras.Model:
@@ -124,9 +129,7 @@ def build_mnist_linear() -> keras.Model:
     Returns:
         The untrained Keras model.
     """
-    inputs = keras.Input((28, 28, 1), name="pixels")
-    x = keras.layers.Flatten()(inputs)
-    return keras.Model(inputs, keras.layers.Dense(10, name="logits")(x), name="mnist_linear")
+    return _linear((28, 28, 1), "mnist_linear")
 
 
 def build_mnist_cnn() -> keras.Model:
