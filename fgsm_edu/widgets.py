@@ -1,25 +1,32 @@
-"""Widgets: drag epsilon and watch FGSM fool a model, at once (notebook 02, "Exploring epsilon").
+"""Widgets: drag epsilon and watch FGSM fool a model, at once (notebook 01, "Explore epsilon with a slider").
 
 Import explicitly (``from fgsm_edu import widgets``) so that ``import fgsm_edu`` stays light.
 
 Builders, each returning one ``ipywidgets.VBox`` to display as the last line of a cell:
 
-- ``epsilon_explorer(model, image, label=None, epsilons=None)``: an epsilon slider, the
-  adversarial image, the perturbation, and the model's label and confidence as text.
+- ``epsilon_explorer(model, image, label=None, epsilons=None)``: an epsilon slider, the clean
+  image beside the adversarial one, the perturbation, the model's label and confidence as text,
+  its top-5 classes as probability bars, a small confidence-vs-epsilon curve with a marker at the
+  slider's epsilon, and how visible the change is (L-inf, L2, PSNR, SSIM: ``fgsm_edu.visibility``).
 - ``compare_models({"linear": m1, "cnn": m2}, image, label)``: one slider drives several models.
 - ``photo_explorer(model)``: upload your own photo, then explore it.
 - ``dataset_explorer(model, data)``: pick an example of ``(x, y)`` or ``DigitsData`` by index.
 
 Speed: the input gradient and the model's probabilities for every slider epsilon come from one
 ``fgsm_sweep`` (one gradient, one batched forward pass) when the widget is built, and again only
-when the attack changes (target class, true label vs prediction, a new image). A slider step only
-swaps cached PNG bytes (``ipywidgets.Image``, encoded once per epsilon by PIL) and a line of text.
+when the attack changes (target class, true label vs prediction, a new image). Each new sweep is
+turned at once into everything shown per epsilon: PNG bytes (PIL), the visibility measures (one
+``tf.image.ssim`` call for all epsilons), the bars, the curve (an inline SVG string) and the texts.
+A slider step only swaps those cached values: no gradient, no forward pass, no drawing.
 
 Driving the widgets from Python (tests, scripts): ``EpsilonExplorer`` exposes ``slider`` (values are
 the epsilons), ``mode`` ("true" or "predicted"), ``target`` (a class id, or -1 for untargeted) and
-``panels`` (one ``Panel`` per model with ``adversarial`` and ``perturbation`` Image widgets and a
-``label`` HTML widget); for one model, ``explorer.label`` etc. are shortcuts to its panel. Setting
-``.value`` on a control updates the view exactly as a click does.
+``panels`` (one ``Panel`` per model with ``clean``, ``adversarial`` and ``perturbation`` Image widgets
+and ``label``, ``bars``, ``curve`` and ``readout`` HTML widgets); for one model, ``explorer.label``
+etc. are shortcuts to its panel. Setting ``.value`` on a control updates the view exactly as a click does.
+
+Small images (8x8 and 28x28 digits) are enlarged pixel for pixel (nearest neighbour) to about
+``MIN_DISPLAY_SIDE`` pixels, so digits look like digits.
 
 Where they run: JupyterLab 4 and Notebook 7 (ipywidgets 8 ships the front end), VS Code, and Colab.
 These widgets use core ipywidgets only (no ipympl or other third-party widget packages), and only
@@ -37,7 +44,8 @@ from __future__ import annotations
 import html
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as w
@@ -50,13 +58,15 @@ from fgsm_edu.checks import as_image_batch, check_epsilons, check_labels
 from fgsm_edu.data import DigitsData, load_image_bytes
 from fgsm_edu.errors import FgsmEduError, InvalidArgumentError, InvalidTypeError
 from fgsm_edu.models import ModelInfo, class_name, model_info
+from fgsm_edu.visibility import Visibility, visibility
 
 DEFAULT_EPSILONS = (0.0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3)
-MIN_DISPLAY_SIDE = 160  # small images (8x8 digits) are enlarged, pixel for pixel, to at least this
+MIN_DISPLAY_SIDE = 196  # small images are enlarged pixel for pixel to at least this: 28x28 x7, 8x8 x25
 MAX_UPLOAD_MB = 10  # Jupyter Server's websocket (Tornado's default) refuses messages over 10 MiB anyway
 TRUE, PREDICTED = "true", "predicted"
 UNTARGETED = -1
-_FOOLED_COLOR, _OK_COLOR = "#d32f2f", "#2e7d32"
+TOP_K = 5  # classes shown as probability bars
+_FOOLED_COLOR, _OK_COLOR, _TARGET_COLOR, _BAR_COLOR = "#d32f2f", "#2e7d32", "#1565c0", "#78909c"
 
 # Widget labels and captions: the "widgets.*" keys of fgsm_edu.i18n.MESSAGES.
 
@@ -67,7 +77,7 @@ _FOOLED_COLOR, _OK_COLOR = "#d32f2f", "#2e7d32"
 
 
 def to_png(image: np.ndarray, min_side: int = MIN_DISPLAY_SIDE) -> bytes:
-    """Encode a [0, 1] float image as PNG bytes, enlarged with nearest neighbour (notebook 02).
+    """Encode a [0, 1] float image as PNG bytes, enlarged with nearest neighbour (notebook 01).
 
     Args:
         image: (H, W, 1) or (H, W, 3) float pixels in [0, 1].
@@ -101,7 +111,7 @@ def display_size(shape: Sequence[int], min_side: int = MIN_DISPLAY_SIDE) -> tupl
 
 
 def perturbation_view(adversarial: np.ndarray, clean: np.ndarray, max_eps: float) -> np.ndarray:
-    """Map x_adv - x onto [0, 1] for display: grey is 0, black/white is -/+ max_eps (notebook 02).
+    """Map x_adv - x onto [0, 1] for display: grey is 0, black/white is -/+ max_eps (notebook 01).
 
     Args:
         adversarial: the adversarial image.
@@ -128,78 +138,245 @@ def _slider_epsilons(epsilons: Any) -> list[float]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Rendering: probability bars, the confidence curve, the visibility readout (HTML strings)
+# ---------------------------------------------------------------------------------------------
+
+_CURVE_WIDTH, _CURVE_LEFT, _CURVE_RIGHT, _CURVE_TOP, _CURVE_BOTTOM = 300, 44, 288, 10, 100
+
+
+def bars_html(probabilities: np.ndarray, name: Callable[[int], str], colors: Mapping[int, str]) -> str:
+    """The top-5 classes at one epsilon as probability bars, plain inline-styled HTML (notebook 01).
+
+    Notebook 01, "Explore epsilon with a slider".
+
+    Args:
+        probabilities: (classes,) the model's probabilities at this epsilon.
+        name: class id -> HTML-escaped class name.
+        colors: class id -> bar colour for classes to highlight (the true class, the target).
+
+    Returns:
+        A ``<div class="fgsm-edu-bars">`` with one row per class, largest first.
+    """
+    top = np.argsort(-probabilities, kind="stable")[:TOP_K]
+    rows = "".join(_bar_row(name(int(c)), float(probabilities[c]), colors.get(int(c), _BAR_COLOR)) for c in top)
+    title = f'<div style="font-weight: bold">{i18n.t("widgets.top_classes", k=len(top))}</div>'
+    return f'<div class="fgsm-edu-bars" style="width: 300px; font-size: 90%; line-height: 1.4">{title}{rows}</div>'
+
+
+def _bar_row(name: str, probability: float, color: str) -> str:
+    """One bar: the class name, a track filled to the probability, the percentage."""
+    label = f'<span style="width: 120px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap">{name}</span>'
+    fill = f'<div style="width: {100 * probability:.1f}%; height: 100%; background: {color}"></div>'
+    track = f'<span style="flex: 1; height: 0.8em; margin: 0 6px; background: rgba(127, 127, 127, 0.2)">{fill}</span>'
+    percent = f'<span style="width: 3.6em; text-align: right">{probability:.1%}</span>'
+    return f'<div class="fgsm-edu-bar" style="display: flex; align-items: center">{label}{track}{percent}</div>'
+
+
+def curve_svg(epsilons: Sequence[float], lines: Sequence[tuple[str, str, np.ndarray]], index: int) -> str:
+    """A small confidence-vs-epsilon curve with a marker at the slider's epsilon, as inline SVG (notebook 01).
+
+    Notebook 01, "Explore epsilon with a slider". The x axis spaces the epsilons as the slider does.
+
+    Args:
+        epsilons: the slider's K epsilons.
+        lines: (legend, colour, (K,) probabilities) per curve.
+        index: the slider's position (where the marker goes).
+
+    Returns:
+        An ``<svg class="fgsm-edu-curve">`` element (about 300 x 160 pixels).
+    """
+    k, height = len(epsilons), _CURVE_BOTTOM + 24 + 14 * len(lines)
+    x = [_CURVE_LEFT + (_CURVE_RIGHT - _CURVE_LEFT) * (i / (k - 1) if k > 1 else 0.5) for i in range(k)]
+    parts = [_curve_axes(epsilons, x)]
+    for row, (legend, color, values) in enumerate(lines):
+        y = [_curve_y(float(v)) for v in values]
+        points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(x, y, strict=True))
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="2"/>')
+        parts.append(f'<circle class="fgsm-edu-marker" cx="{x[index]:.1f}" cy="{y[index]:.1f}" r="4" fill="{color}"/>')
+        legend_y = _CURVE_BOTTOM + 30 + 14 * row
+        parts.append(f'<rect x="{_CURVE_LEFT}" y="{legend_y - 8}" width="14" height="4" fill="{color}"/>')
+        parts.append(f'<text x="{_CURVE_LEFT + 20}" y="{legend_y}">{legend}</text>')
+    marker = f'<line x1="{x[index]:.1f}" x2="{x[index]:.1f}" y1="{_CURVE_TOP}" y2="{_CURVE_BOTTOM}"'
+    parts.append(marker + ' stroke="currentColor" stroke-dasharray="3 2" opacity="0.7"/>')
+    size = f'width="{_CURVE_WIDTH}" height="{height}" viewBox="0 0 {_CURVE_WIDTH} {height}"'
+    return (
+        f'<svg class="fgsm-edu-curve" {size} role="img" font-size="11" fill="currentColor" style="display: block" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{i18n.t("widgets.curve_title")}</title>{"".join(parts)}</svg>'
+    )
+
+
+def _curve_y(probability: float) -> float:
+    """The SVG y coordinate of a probability (1 at the top)."""
+    return _CURVE_BOTTOM - (_CURVE_BOTTOM - _CURVE_TOP) * min(max(probability, 0.0), 1.0)
+
+
+def _curve_axes(epsilons: Sequence[float], x: Sequence[float]) -> str:
+    """The curve's frame: y ticks 0/50/100%, the first and last epsilon, the axis titles."""
+    frame = f'<rect x="{_CURVE_LEFT}" y="{_CURVE_TOP}" width="{_CURVE_RIGHT - _CURVE_LEFT}" '
+    frame += f'height="{_CURVE_BOTTOM - _CURVE_TOP}" fill="none" stroke="currentColor" opacity="0.4"/>'
+    ticks = [f'<text x="{_CURVE_LEFT - 4}" y="{_curve_y(p) + 4:.1f}" text-anchor="end">{p:.0%}</text>' for p in (0, 1)]
+    for i, anchor in ((0, "start"), (len(x) - 1, "end")):
+        ticks.append(f'<text x="{x[i]:.1f}" y="{_CURVE_BOTTOM + 14}" text-anchor="{anchor}">{epsilons[i]:g}</text>')
+    middle = (_CURVE_LEFT + _CURVE_RIGHT) / 2
+    ticks.append(
+        f'<text x="{middle:.0f}" y="{_CURVE_BOTTOM + 14}" text-anchor="middle">{i18n.t("widgets.curve_x")}</text>'
+    )
+    middle_y = (_CURVE_TOP + _CURVE_BOTTOM) / 2
+    title = f'<text x="12" y="{middle_y:.0f}" text-anchor="middle" transform="rotate(-90 12 {middle_y:.0f})">'
+    title += f"{i18n.t('widgets.confidence')}</text>"
+    return frame + "".join(ticks) + title
+
+
+def readout_html(measures: Visibility, index: int) -> str:
+    """How visible the change is at one epsilon: L-inf, L2, PSNR and SSIM as one line (notebook 01).
+
+    Notebook 01, "Explore epsilon with a slider".
+
+    Args:
+        measures: the sweep's visibility measures (``fgsm_edu.visibility.visibility``).
+        index: the slider's position.
+
+    Returns:
+        A ``<div class="fgsm-edu-visibility">``.
+    """
+    linf, psnr = float(measures.linf[index]), float(measures.psnr[index])
+    text = i18n.t(
+        "widgets.visibility",
+        linf=f"{linf:.3g} ({linf * 255:.3g}/255)",
+        l2=f"{float(measures.l2[index]):.3g}",
+        psnr="∞" if np.isinf(psnr) else f"{psnr:.1f} dB",
+        ssim=f"{float(measures.ssim[index]):.3f}",
+    )
+    return f'<div class="fgsm-edu-visibility" style="font-size: 90%">{text}</div>'
+
+
+# ---------------------------------------------------------------------------------------------
 # One model's view
 # ---------------------------------------------------------------------------------------------
 
 
-class Panel(w.VBox):
-    """One model's part of the explorer: title, adversarial image, perturbation, label text.
+@dataclass(frozen=True)
+class Frame:
+    """What a panel shows at one epsilon, as HTML: the verdict line, the bars, the curve, the readout."""
 
-    Attributes: ``model``, ``info``, ``sweep`` (the current Sweep), ``adversarial`` and
-    ``perturbation`` (``ipywidgets.Image``), ``label`` (``ipywidgets.HTML``).
+    label: str
+    bars: str
+    curve: str
+    readout: str
+
+
+class Panel(w.VBox):
+    """One model's part of the explorer: clean, adversarial and perturbation images, texts, bars, curve.
+
+    Attributes: ``model``, ``info``, ``sweep`` (the current Sweep), ``visibility`` (its measures),
+    ``clean``, ``adversarial`` and ``perturbation`` (``ipywidgets.Image``), ``label``, ``bars``,
+    ``curve`` and ``readout`` (``ipywidgets.HTML``).
     """
 
     def __init__(self, name: str, model: Any) -> None:
-        """Build the empty panel (notebook 02); ``set_sweep`` fills it."""
+        """Build the empty panel (notebook 01, "Explore epsilon with a slider"); ``set_sweep`` fills it."""
         title = w.HTML(f"<b>{html.escape(name)}</b>" if name else "")
-        adversarial, perturbation = w.Image(format="png"), w.Image(format="png")
-        adv_caption, pert_caption = w.HTML(), w.HTML()
-        label = w.HTML(layout=w.Layout(min_height="2.5em"))
+        self.clean, self.adversarial, self.perturbation = (w.Image(format="png") for _ in range(3))
+        self._captions = (w.HTML(), w.HTML(), w.HTML())
+        self.clean.add_class("fgsm-edu-clean")
         column = w.Layout(align_items="flex-start", margin="0 12px 0 0")
-        columns = w.HBox([w.VBox([adversarial, adv_caption], layout=column), w.VBox([perturbation, pert_caption])])
-        super().__init__([title, columns, label], layout=w.Layout(margin="0 24px 0 0"))
-        self.model, self.info, self.label = model, model_info(model), label
-        self.adversarial, self.perturbation = adversarial, perturbation
-        self._captions = (adv_caption, pert_caption)
+        pictures = zip((self.clean, self.adversarial, self.perturbation), self._captions, strict=True)
+        images = w.HBox([w.VBox([image, caption], layout=column) for image, caption in pictures])
+        self.label = w.HTML(layout=w.Layout(min_height="2.5em"))
+        self.bars, self.curve, self.readout = w.HTML(), w.HTML(), w.HTML()
+        charts = w.HBox([self.bars, self.curve], layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
+        super().__init__([title, images, self.label, charts, self.readout], layout=w.Layout(margin="0 24px 12px 0"))
+        self.model, self.info = model, model_info(model)
         self.sweep: Sweep | None = None
-        self._clean: np.ndarray | None = None
-        self._png: dict[int, tuple[bytes, bytes]] = {}
+        self.visibility: Visibility | None = None
+        self._png: list[tuple[bytes, bytes]] = []
+        self._frames: list[Frame] = []
+        self._frames_for: tuple[str, int | None, int] | None = None
         self._top_eps = 0.0
 
     def set_sweep(self, sweep: Sweep, clean: np.ndarray) -> None:
-        """Use a new sweep (a new image or attack) and forget the cached PNGs.
+        """Use a new sweep (a new image or attack): encode every epsilon's PNGs and measure visibility once.
 
         Args:
             sweep: the single-image Sweep for this panel's model.
             clean: the image attacked.
         """
-        self.sweep, self._clean, self._png = sweep, clean, {}
+        self.sweep, self._frames_for = sweep, None
         self._top_eps = float(sweep.epsilons[-1])
+        self.visibility = visibility(clean, sweep.images)  # all K at once: one SSIM call
+        self._png = [(to_png(adv), to_png(perturbation_view(adv, clean, self._top_eps))) for adv in sweep.images]
+        self.clean.value = to_png(clean)
         height, width = display_size(clean.shape)
-        for widget in (self.adversarial, self.perturbation, *self._captions):  # fixed size: no stretching
+        for widget in (self.clean, self.adversarial, self.perturbation, *self._captions):  # fixed size
             widget.layout.width = f"{width}px"
-        for widget in (self.adversarial, self.perturbation):
+        for widget in (self.clean, self.adversarial, self.perturbation):
             widget.layout.height = f"{height}px"
 
-    def pngs(self, index: int) -> tuple[bytes, bytes]:
-        """Return (adversarial PNG, perturbation PNG) for the index-th epsilon, encoding it once.
-
-        Args:
-            index: the position of the epsilon on the slider.
-
-        Returns:
-            The two PNGs' bytes.
-        """
-        if index not in self._png:
-            assert self.sweep is not None and self._clean is not None
-            adv = self.sweep.images[index]
-            self._png[index] = (to_png(adv), to_png(perturbation_view(adv, self._clean, self._top_eps)))
-        return self._png[index]
-
     def show(self, index: int, truth: int | None, target: int) -> None:
-        """Display the index-th epsilon: swap in its cached images and write the label text.
+        """Display the index-th epsilon: swap in its cached images and HTML (no model call, no drawing).
 
         Args:
             index: the position of the epsilon on the slider.
             truth: the true class id, or None when unknown.
             target: the target class id, or UNTARGETED.
         """
-        adversarial, perturbation = self.pngs(index)
-        self.adversarial.value, self.perturbation.value = adversarial, perturbation
-        self.label.value = self.caption(index, truth, target)
+        frame = self.frames(truth, target)[index]
+        self.adversarial.value, self.perturbation.value = self._png[index]
+        self.label.value, self.bars.value, self.curve.value = frame.label, frame.bars, frame.curve
+        self.readout.value = frame.readout
         small = '<div style="line-height: 1.3; font-size: 90%">{}</div>'
-        self._captions[0].value = small.format(i18n.t("widgets.adversarial"))
-        self._captions[1].value = small.format(i18n.t("widgets.perturbation", eps=self._top_eps))
+        for caption, text in zip(self._captions, self._caption_texts(), strict=True):
+            caption.value = small.format(text)
+
+    def frames(self, truth: int | None, target: int) -> list[Frame]:
+        """Every epsilon's Frame, built once per sweep, label, target and language.
+
+        Args:
+            truth: the true class id, or None when unknown.
+            target: the target class id, or UNTARGETED.
+
+        Returns:
+            One Frame per slider epsilon.
+        """
+        key = (i18n.get_language(), truth, target)
+        if self._frames_for != key:
+            assert self.sweep is not None and self.visibility is not None
+            lines, colors = self._curve_lines(truth, target), _highlights(truth, target)
+            epsilons, probabilities = [float(e) for e in self.sweep.epsilons], self.sweep.probabilities
+            self._frames = [
+                Frame(
+                    self.caption(i, truth, target),
+                    bars_html(probabilities[i], self._name, colors),
+                    curve_svg(epsilons, lines, i),
+                    readout_html(self.visibility, i),
+                )
+                for i in range(len(epsilons))
+            ]
+            self._frames_for = key
+        return self._frames
+
+    def _curve_lines(self, truth: int | None, target: int) -> list[tuple[str, str, np.ndarray]]:
+        """The curve's lines: the true class (or the clean prediction), the top-1 class, the target."""
+        assert self.sweep is not None
+        probabilities = self.sweep.probabilities
+        if truth is not None:
+            reference = truth
+        elif target == UNTARGETED:
+            reference = int(self.sweep.labels[0])  # the clean prediction, which the attack moves away from
+        else:
+            reference = int(probabilities[0].argmax())  # the prediction at the smallest epsilon
+        key = "widgets.curve_true" if truth is not None else "widgets.curve_clean"
+        lines = [(i18n.t(key, name=self._name(reference)), _OK_COLOR, probabilities[:, reference])]
+        lines.append((i18n.t("widgets.curve_top"), _FOOLED_COLOR, probabilities.max(-1)))
+        if target != UNTARGETED:
+            lines.append(
+                (i18n.t("widgets.curve_target", name=self._name(target)), _TARGET_COLOR, probabilities[:, target])
+            )
+        return lines
+
+    def _caption_texts(self) -> tuple[str, str, str]:
+        """The captions under the clean image, the adversarial image and the perturbation."""
+        return i18n.t("widgets.clean"), i18n.t("widgets.adversarial"), i18n.t("widgets.perturbation", eps=self._top_eps)
 
     def caption(self, index: int, truth: int | None, target: int) -> str:
         """The label text for the index-th epsilon: "predicted 7 (98.1%) · true label 3 · ✗ fooled".
@@ -225,8 +402,14 @@ class Panel(w.VBox):
         return html.escape(class_name(self.info, int(class_id)))
 
 
+def _highlights(truth: int | None, target: int) -> dict[int, str]:
+    """Bar colours for the classes to pick out: the true class in green, the target in blue."""
+    colors = {} if truth is None else {truth: _OK_COLOR}
+    return colors | ({target: _TARGET_COLOR} if target != UNTARGETED else {})
+
+
 def _verdict(predicted: int, truth: int | None, target: int, attacked: int, name: Any) -> str:
-    """Say, in colour and in words, whether the attack worked (notebook 02, "Exploring epsilon")."""
+    """Say, in colour and in words, whether the attack worked (notebook 01, "Explore epsilon with a slider")."""
     if target != UNTARGETED:
         hit = predicted == target
         text = i18n.t("widgets.hit_target" if hit else "widgets.towards", name=name(target))
@@ -245,11 +428,12 @@ def _verdict(predicted: int, truth: int | None, target: int, attacked: int, name
 
 
 class EpsilonExplorer(w.VBox):
-    """An epsilon slider and attack controls driving one Panel per model (notebook 02).
+    """An epsilon slider and attack controls driving one Panel per model (notebook 01).
 
     Attributes: ``slider`` (SelectionSlider over the epsilons), ``mode`` (ToggleButtons, "true" or
     "predicted"), ``target`` (Dropdown, a class id or -1), ``panels``, ``epsilons``, ``image``,
-    ``true_label``, and for one model the shortcuts ``label``, ``adversarial``, ``perturbation``.
+    ``true_label``, and for one model the shortcuts ``label``, ``clean``, ``adversarial``,
+    ``perturbation``, ``bars``, ``curve`` and ``readout``.
     """
 
     def __init__(self, models: Mapping[str, Any], image: Any, label: Any = None, epsilons: Any = None) -> None:
@@ -263,7 +447,8 @@ class EpsilonExplorer(w.VBox):
         mode_label = w.HTML(f'<div style="text-align: right">{i18n.t("widgets.attack")}</div>')
         mode_label.layout = w.Layout(width="80px", margin="0 8px 0 0")
         target = w.Dropdown(options=_target_options(panels), value=UNTARGETED, description=i18n.t("widgets.target"))
-        super().__init__([slider, w.HBox([mode_label, mode]), target, w.HBox(panels)])
+        row = w.Layout(flex_flow="row wrap", align_items="flex-start")  # several models wrap onto new rows
+        super().__init__([slider, w.HBox([mode_label, mode]), target, w.HBox(panels, layout=row)])
         self.slider, self.mode, self.target, self.panels = slider, mode, target, panels
         self.image: np.ndarray | None = None
         self.true_label: int | None = None
@@ -287,6 +472,26 @@ class EpsilonExplorer(w.VBox):
     def perturbation(self) -> w.Image:
         """The first panel's perturbation image widget."""
         return self.panels[0].perturbation
+
+    @property
+    def clean(self) -> w.Image:
+        """The first panel's clean image widget."""
+        return self.panels[0].clean
+
+    @property
+    def bars(self) -> w.HTML:
+        """The first panel's top-5 probability bars."""
+        return self.panels[0].bars
+
+    @property
+    def curve(self) -> w.HTML:
+        """The first panel's confidence-vs-epsilon curve (inline SVG)."""
+        return self.panels[0].curve
+
+    @property
+    def readout(self) -> w.HTML:
+        """The first panel's visibility readout (L-inf, L2, PSNR, SSIM)."""
+        return self.panels[0].readout
 
     def set_image(self, image: Any, label: Any = None) -> None:
         """Explore a new image (and its true label, or None); runs the sweep once per model.
@@ -350,7 +555,7 @@ class EpsilonExplorer(w.VBox):
         return int(check_labels(label, 1, self.panels[0].info.num_classes or None)[0])
 
     def refresh(self) -> None:
-        """Show the slider's epsilon in every panel: cached PNGs and a line of text, no model call."""
+        """Show the slider's epsilon in every panel: cached PNGs and HTML, no model call."""
         index = self.epsilons.index(self.slider.value)
         for panel in self.panels:
             panel.show(index, self.true_label, int(self.target.value))
@@ -385,7 +590,7 @@ def _target_options(panels: Sequence[Panel]) -> list[tuple[str, int]]:
 
 
 def epsilon_explorer(model: Any, image: Any, label: Any = None, epsilons: Any = None) -> EpsilonExplorer:
-    """Drag epsilon and watch the adversarial image, perturbation and prediction change (notebook 02).
+    """Drag epsilon and watch the adversarial image, perturbation, top-5 and visibility change (notebook 01).
 
     Args:
         model: a model from ``load_model`` or ``wrap_model`` ([0, 1] pixels in, logits out).

@@ -33,6 +33,22 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 LABEL = ".fgsm-edu-label"
+# What the first explorer shows besides its label: the clean image, the top-5 bars, the curve's marker and the
+# visibility readout, each null unless it is laid out on the page (a real box, an image that decoded).
+EXPLORER_PARTS = """() => {
+  const shown = (el) => !!el && el.getBoundingClientRect().width > 0 && el.getBoundingClientRect().height > 0;
+  const clean = document.querySelector("img.fgsm-edu-clean");
+  const bars = document.querySelector(".fgsm-edu-bars");
+  const marker = document.querySelector("svg.fgsm-edu-curve .fgsm-edu-marker");
+  const readout = document.querySelector(".fgsm-edu-visibility");
+  return {
+    clean: shown(clean) && clean.complete && clean.naturalWidth > 0 ? [clean.naturalWidth, clean.src] : null,
+    bars: shown(bars) ? bars.innerText : null,
+    bar_rows: bars ? bars.querySelectorAll(".fgsm-edu-bar").length : 0,
+    marker: shown(marker) ? marker.getBoundingClientRect().x - marker.ownerSVGElement.getBoundingClientRect().x : null,
+    readout: shown(readout) ? readout.innerText : null,
+  };
+}"""
 
 
 def chromium_path() -> str:
@@ -159,6 +175,57 @@ def move_slider_to_end(page: Any, handle: str) -> None:
     for _ in range(20):  # one epsilon per key press, past the end of the slider
         page.keyboard.press("ArrowRight")
     page.wait_for_function(f"() => document.querySelector('{LABEL}').innerText.includes('fooled')")
+
+
+def explorer_parts(page: Any) -> dict[str, Any]:
+    """What the first explorer's clean image, bars, curve marker and readout show now.
+
+    Args:
+        page: the Playwright page.
+
+    Returns:
+        {"clean": [natural width, src] or None, "bars": text or None, "bar_rows": int,
+        "marker": the marker's x in the curve (pixels) or None, "readout": text or None}.
+    """
+    page.wait_for_function(f"() => {{ const p = ({EXPLORER_PARTS})(); return p.clean && p.marker !== null; }}")
+    return dict(page.evaluate(EXPLORER_PARTS))
+
+
+def wait_for_new_parts(page: Any, before: dict[str, Any], readout: str) -> dict[str, Any]:
+    """Wait until the readout shows the slider's final epsilon and the bars and marker have moved, then read them.
+
+    The kernel answers every key press in turn, the readout last of each step: once it shows the final
+    epsilon, no update is left to replace the explorer's elements under the test.
+
+    Args:
+        page: the Playwright page.
+        before: what ``explorer_parts`` read before the slider moved.
+        readout: text the readout shows at the final epsilon, e.g. "L∞ = 0.3 (".
+
+    Returns:
+        The parts as ``explorer_parts`` reads them.
+    """
+    changed = f"""([before, text]) => {{
+      const now = ({EXPLORER_PARTS})();
+      return (now.readout || "").includes(text) && now.bars !== before.bars && now.marker !== before.marker;
+    }}"""
+    page.wait_for_function(changed, arg=[before, readout])
+    return explorer_parts(page)
+
+
+def check_new_parts(first: dict[str, Any], last: dict[str, Any], clean_width: int) -> None:
+    """The clean image, top-5 bars, curve marker and visibility readout are shown and follow the slider.
+
+    Args:
+        first: the parts at the slider's first epsilon (0).
+        last: the parts at its last epsilon (0.3).
+        clean_width: the clean image's width in pixels.
+    """
+    assert first["clean"] == last["clean"] and first["clean"][0] == clean_width, (first, last)
+    assert first["bar_rows"] == last["bar_rows"] == 5 and "top 5 classes" in last["bars"], last
+    assert first["bars"] != last["bars"] and last["marker"] > first["marker"] + 100, (first, last)
+    assert "L∞ = 0 " in first["readout"] and "PSNR = ∞" in first["readout"] and "SSIM = 1.000" in first["readout"]
+    assert "L∞ = 0.3 (76.5/255)" in last["readout"] and "PSNR = ∞" not in last["readout"], last
 
 
 def _wait_for_server(base: str, token: str, server: subprocess.Popen[bytes], log: Path) -> None:

@@ -19,13 +19,16 @@ import pytest
 from browser_support import (
     CHROMIUM_ARGS,
     LABEL,
+    check_new_parts,
     chromium_path,
+    explorer_parts,
     free_port,
     jupyter_server,
     move_slider_to_end,
     new_token,
     server_environment,
     server_log,
+    wait_for_new_parts,
     write_notebook,
 )
 
@@ -81,7 +84,7 @@ def test_slider_moves_in_a_real_browser(chromium: str, lab: tuple[str, str, Path
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.set_default_timeout(120_000)  # a busy 2-core machine: the kernel imports TensorFlow
         try:
-            before, after, readout = _run_and_move_slider(page, f"{base}/lab/tree/explorer.ipynb?token={token}")
+            before, after, readout, parts = _run_and_move_slider(page, f"{base}/lab/tree/explorer.ipynb?token={token}")
             page.screenshot(path=str(tmp_path / "epsilon_explorer.png"))
         except Error as err:
             page.screenshot(path=str(tmp_path / "failure.png"))
@@ -91,14 +94,16 @@ def test_slider_moves_in_a_real_browser(chromium: str, lab: tuple[str, str, Path
     assert re.search(r"predicted \d \(\d+\.\d%\)", before) and "correct" in before, before
     assert after != before and re.search(r"predicted \d \(\d+\.\d%\)", after) and "fooled" in after, after
     assert readout.startswith("0.3"), readout
+    check_new_parts(*parts, clean_width=200)  # an 8x8 digit enlarged 25x, pixel for pixel
     assert (tmp_path / "epsilon_explorer.png").stat().st_size > 10_000
 
 
-def _run_and_move_slider(page: Any, url: str) -> tuple[str, str, str]:
+def _run_and_move_slider(page: Any, url: str) -> tuple[str, str, str, tuple[dict[str, Any], dict[str, Any]]]:
     """Open the notebook, run all cells, press the right arrow on the slider to its end.
 
     Returns:
-        The label text before and after, and the slider's readout after.
+        The label text before and after, the slider's readout after, and the explorer's other parts
+        (clean image, bars, curve marker, visibility readout) before and after.
     """
     page.goto(url)
     page.wait_for_function(
@@ -108,7 +113,9 @@ def _run_and_move_slider(page: Any, url: str) -> tuple[str, str, str]:
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     label = page.locator(LABEL)
     label.wait_for()
-    before = label.inner_text()
+    before, parts = label.inner_text(), explorer_parts(page)
     move_slider_to_end(page, ".widget-slider .noUi-handle")
+    moved = wait_for_new_parts(page, parts, "L∞ = 0.3 (")
     label.scroll_into_view_if_needed()
-    return before, label.inner_text(), page.locator(".widget-slider .widget-readout").first.inner_text()
+    readout = page.locator(".widget-slider .widget-readout").first.inner_text()
+    return before, label.inner_text(), readout, (parts, moved)

@@ -22,13 +22,16 @@ import pytest
 from browser_support import (
     CHROMIUM_ARGS,
     LABEL,
+    check_new_parts,
     chromium_path,
+    explorer_parts,
     free_port,
     jupyter_server,
     move_slider_to_end,
     new_token,
     server_environment,
     server_log,
+    wait_for_new_parts,
     write_notebook,
 )
 from PIL import Image
@@ -128,22 +131,23 @@ def test_classic_notebook_slider_and_upload(
             pytest.fail(f"{err}\n(screenshot: {tmp_path / 'failure.png'})\nNotebook log:\n{server_log(tmp_path)}")
         finally:
             browser.close()
-    before, after, readout, uploaded, message = seen
+    before, after, readout, uploaded, message, parts = seen
     label = int(digits.y_test[fooled_index])
     assert re.search(rf"predicted {label} \(\d+\.\d%\)", before) and "correct" in before, before
     assert after != before and re.search(r"predicted \d \(\d+\.\d%\)", after) and "fooled" in after, after
     assert readout.startswith("0.3"), readout
+    check_new_parts(*parts, clean_width=200)  # ipywidgets 7 shows the new parts too
     assert uploaded == expected.explorer.texts()[0] and re.search(rf"^predicted {label} \(", uploaded), uploaded
     assert PHOTO in message and "8x8" in message, message
     assert (tmp_path / "classic_notebook.png").stat().st_size > 10_000
 
 
-def _run_slide_and_upload(page: Any, url: str, photo: Path) -> tuple[str, str, str, str, str]:
+def _run_slide_and_upload(page: Any, url: str, photo: Path) -> tuple[str, str, str, str, str, tuple[Any, Any]]:
     """Open the notebook, run all cells, slide epsilon to its end, then upload the photo.
 
     Returns:
         The explorer's label before and after sliding, the slider's readout, the uploaded photo's
-        label and the upload's message line.
+        label, the upload's message line, and the explorer's other parts before and after sliding.
     """
     page.goto(url)
     page.wait_for_function(
@@ -156,8 +160,9 @@ def _run_slide_and_upload(page: Any, url: str, photo: Path) -> tuple[str, str, s
     page.evaluate("() => window.Jupyter.notebook.execute_all_cells()")
     label = page.locator(LABEL).first
     label.wait_for()
-    before = label.inner_text()
+    before, parts = label.inner_text(), explorer_parts(page)
     move_slider_to_end(page, ".widget-slider .ui-slider-handle")
+    moved = wait_for_new_parts(page, parts, "L∞ = 0.3 (")
     after, readout = label.inner_text(), page.locator(".widget-slider .widget-readout").first.inner_text()
     with page.expect_file_chooser() as chooser:
         page.locator(".widget-upload").click()
@@ -166,4 +171,4 @@ def _run_slide_and_upload(page: Any, url: str, photo: Path) -> tuple[str, str, s
     uploaded.wait_for()
     uploaded.scroll_into_view_if_needed()
     message = page.locator("[role=status]").first.inner_text()
-    return before, after, readout, uploaded.inner_text(), message
+    return before, after, readout, uploaded.inner_text(), message, (parts, moved)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import test_browser
+from browser_support import check_new_parts
 from imagenet_support import mirror_folder
 from test_browser import _run_and_move_slider, chromium, lab  # noqa: F401  (lab and chromium are fixtures)
 
@@ -42,7 +43,7 @@ def test_the_real_explorer_fools_mobilenet_in_a_real_browser(chromium: str, real
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.set_default_timeout(120_000)  # a busy 2-core machine: TensorFlow, then MobileNetV2's sweep
         try:
-            before, after, readout = _run_and_move_slider(page, f"{base}/lab/tree/explorer.ipynb?token={token}")
+            before, after, readout, parts = _run_and_move_slider(page, f"{base}/lab/tree/explorer.ipynb?token={token}")
             page.screenshot(path=str(tmp_path / "imagenet_explorer.png"))
         except Error as err:
             page.screenshot(path=str(tmp_path / "failure.png"))
@@ -52,4 +53,5 @@ def test_the_real_explorer_fools_mobilenet_in_a_real_browser(chromium: str, real
     assert re.search(r"predicted Labrador retriever \(\d+\.\d%\)", before) and "correct" in before, before
     assert "fooled" in after and "predicted Labrador retriever" not in after, after
     assert readout.startswith("0.3"), readout
+    check_new_parts(*parts, clean_width=224)  # the photo beside its adversarial version, bars, curve, readout
     assert (tmp_path / "imagenet_explorer.png").stat().st_size > 10_000

@@ -95,8 +95,8 @@ def test_slider_changes_label_confidence_and_images(digits_cnn: Any, fooled_exam
     assert 'aria-live="polite"' in last[0] and explorer.label is explorer.panels[0].label
     assert explorer.adversarial.value == last[2] and explorer.perturbation.value == last[3]
     clean_png = decode(first[2])
-    assert clean_png.shape == (160, 160)  # an 8x8 digit, enlarged 20x
-    assert np.array_equal(clean_png[::20, ::20], np.round(image[..., 0] * 255).astype(np.uint8))
+    assert clean_png.shape == (200, 200)  # an 8x8 digit, enlarged 25x
+    assert np.array_equal(clean_png[::25, ::25], np.round(image[..., 0] * 255).astype(np.uint8))
     assert np.all(decode(first[3]) == 128)  # eps 0: no perturbation, mid grey
 
 
@@ -125,6 +125,80 @@ def test_slider_step_does_not_recompute_the_gradient(
     explorer.mode.value = widgets.PREDICTED
     explorer.slider.value = 0.05
     assert len(sweep_calls) == 2 and sweep_calls[1]["y"] is None
+
+
+def bar_rows(markup: str) -> list[tuple[str, float]]:
+    """The (class name, percentage as a fraction) of each probability bar, top first."""
+    rows = re.findall(r'nowrap">(.*?)</span>.*?right">([\d.]+)%</span>', markup)
+    return [(name, float(percent) / 100) for name, percent in rows]
+
+
+def marker_x(svg: str) -> set[float]:
+    """The x positions of the curve's markers (one per line, all at the slider's epsilon)."""
+    return {float(x) for x in re.findall(r'class="fgsm-edu-marker" cx="([\d.]+)"', svg)}
+
+
+def readout_numbers(markup: str) -> dict[str, float]:
+    """L-inf, L2, PSNR (inf for ∞) and SSIM as shown in the readout."""
+    found = dict(re.findall(r"(L∞|L2|PSNR|SSIM) = (∞|[\d.]+)", markup))
+    return {key: float("inf") if value == "∞" else float(value) for key, value in found.items()}
+
+
+def test_explorer_shows_clean_image_top5_curve_and_visibility(digits_cnn: Any, fooled_example: Any) -> None:
+    image, label = fooled_example
+    explorer = widgets.epsilon_explorer(digits_cnn, image, label, epsilons=EPSILONS)
+    sweep = explorer.panels[0].sweep
+    clean = explorer.clean.value
+    assert np.array_equal(decode(clean), decode(widgets.to_png(image)))  # the clean image, enlarged
+    seen = []
+    for i, eps in enumerate(EPSILONS):
+        explorer.slider.value = eps
+        assert explorer.clean.value == clean  # the clean image stays beside the adversarial one
+        rows = bar_rows(explorer.bars.value)
+        top = np.argsort(-sweep.probabilities[i])[:5]
+        assert [name for name, _ in rows] == [str(c) for c in top]
+        np.testing.assert_allclose([p for _, p in rows], sweep.probabilities[i][top], atol=0.0006)
+        assert len(marker_x(explorer.curve.value)) == 1 and explorer.curve.value.count("<polyline") == 2
+        numbers = readout_numbers(explorer.readout.value)
+        assert numbers["L∞"] == pytest.approx(eps, abs=0.0006)  # FGSM moves some pixel by exactly eps
+        seen.append((marker_x(explorer.curve.value).pop(), numbers["PSNR"], numbers["SSIM"], rows[0]))
+    xs, psnrs, ssims, tops = zip(*seen, strict=True)
+    assert list(xs) == sorted(xs) and len(set(xs)) == len(EPSILONS)  # the marker follows the slider
+    assert psnrs[0] == float("inf") and ssims[0] == 1.0 and list(psnrs[1:]) == sorted(psnrs[1:], reverse=True)
+    assert ssims[-1] < ssims[1] < 1.0 and tops[0][0] == str(label) and tops[-1][0] != str(label)
+    assert f"true class {label}" in explorer.curve.value and "top 5 classes" in explorer.bars.value
+
+
+def test_curve_lines_are_the_sweeps_confidences(digits_cnn: Any, fooled_example: Any) -> None:
+    image, label = fooled_example
+    explorer = widgets.epsilon_explorer(digits_cnn, image, label, epsilons=EPSILONS)
+    probabilities = explorer.panels[0].sweep.probabilities
+    lines = re.findall(r'<polyline points="([^"]+)"', explorer.curve.value)
+    heights = [[float(point.split(",")[1]) for point in line.split()] for line in lines]
+    top, bottom = widgets._CURVE_TOP, widgets._CURVE_BOTTOM
+    for shown, expected in zip(heights, (probabilities[:, label], probabilities.max(-1)), strict=True):
+        np.testing.assert_allclose((bottom - np.array(shown)) / (bottom - top), expected, atol=0.002)
+    explorer.target.value = (label + 5) % 10
+    assert explorer.curve.value.count("<polyline") == 3 and f"target {(label + 5) % 10}" in explorer.curve.value
+
+
+def test_slider_step_makes_no_model_call_and_no_drawing(
+    digits_cnn: Any, fooled_example: Any, sweep_calls: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    image, label = fooled_example
+    explorer = widgets.epsilon_explorer(digits_cnn, image, label, epsilons=EPSILONS)
+
+    def forbidden(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("a slider step must only swap cached values")
+
+    for name in ("fgsm_sweep", "visibility", "to_png", "perturbation_view"):
+        monkeypatch.setattr(widgets, name, forbidden)
+    monkeypatch.setattr(explorer.panels[0], "model", None)  # any model call would fail
+    shown = set()
+    for eps in [*EPSILONS[1:], *reversed(EPSILONS)]:
+        explorer.slider.value = eps
+        shown.add((explorer.adversarial.value, explorer.bars.value, explorer.curve.value, explorer.readout.value))
+    assert len(sweep_calls) == 1 and len(shown) == len(EPSILONS)
 
 
 def test_label_toggle_attacks_true_label_or_prediction(
@@ -254,8 +328,11 @@ def test_upload_values_of_ipywidgets_7_and_8_are_read() -> None:
 def test_small_images_are_enlarged_pixel_for_pixel() -> None:
     image = np.random.default_rng(1).random((8, 8, 3)).astype(np.float32)
     big = decode(widgets.to_png(image))
-    assert big.shape == (160, 160, 3)
-    assert np.array_equal(big, np.repeat(np.repeat(np.round(image * 255).astype(np.uint8), 20, 0), 20, 1))
+    assert big.shape == (200, 200, 3)
+    assert np.array_equal(big, np.repeat(np.repeat(np.round(image * 255).astype(np.uint8), 25, 0), 25, 1))
+    digit = np.random.default_rng(2).random((28, 28, 1)).astype(np.float32)  # an MNIST digit: 7x, 196 px
+    pixels = np.round(digit[..., 0] * 255).astype(np.uint8)
+    assert np.array_equal(decode(widgets.to_png(digit)), np.repeat(np.repeat(pixels, 7, 0), 7, 1))
     assert decode(widgets.to_png(np.zeros((300, 200, 1)))).shape == (300, 200)
 
 
