@@ -605,7 +605,7 @@ def epsilon_explorer(model: Any, image: Any, label: Any = None, epsilons: Any = 
 
 
 def compare_models(models: Mapping[str, Any], image: Any, label: Any = None, epsilons: Any = None) -> EpsilonExplorer:
-    """One epsilon slider drives several models side by side (notebook 03, "Linear models are easy to fool").
+    """One epsilon slider drives several models side by side (notebook 02, "Linear vs CNN on one digit").
 
     Args:
         models: display name -> model, for example ``{"linear": digits_linear, "CNN": digits_cnn}``.
@@ -643,7 +643,7 @@ def _model_image_size(info: ModelInfo) -> tuple[int, int, int]:
 
 
 class PhotoExplorer(w.VBox):
-    """Upload a photo, then explore it with an EpsilonExplorer (notebook 02, "Your own photo").
+    """Upload a photo, then explore it with an EpsilonExplorer (notebook 01, "Your own photo").
 
     Attributes: ``upload`` (FileUpload), ``message`` (HTML: the hint, or what went wrong),
     ``explorer`` (the EpsilonExplorer, None until a photo is loaded), ``model``.
@@ -718,7 +718,7 @@ def _reason(err: Exception) -> str:
 
 
 def photo_explorer(model: Any, epsilons: Any = None) -> PhotoExplorer:
-    """Upload your own photo and attack it with FGSM (notebook 02, "Your own photo").
+    """Upload your own photo and attack it with FGSM (notebook 01, "Your own photo").
 
     Args:
         model: a model from ``load_model`` or ``wrap_model``; photos are resized to its input size.
