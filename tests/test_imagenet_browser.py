@@ -24,11 +24,14 @@ REAL_CELLS = [
 
 
 @pytest.fixture
-def real_lab(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str, Path]:
+def real_lab(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, str, Path]:
     """test_browser's JupyterLab, its notebook holding the real explorer, its kernel downloading from the mirror."""
     mirror = mirror_folder()
     monkeypatch.setattr(test_browser, "NOTEBOOK_CELLS", REAL_CELLS)
     monkeypatch.setenv("FGSM_EDU_DOWNLOAD_BASE", mirror.as_uri())  # the server's environment, then its kernel's
+    monkeypatch.setenv("FGSM_EDU_CACHE_DIR", str(tmp_path_factory.mktemp("browser-cache")))  # not the shared one
     return request.getfixturevalue("lab")
 
 

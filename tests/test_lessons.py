@@ -8,7 +8,8 @@ import pytest
 import fgsm_edu as fe
 
 
-def test_imagenet_falls_back_to_mnist_when_the_download_fails(monkeypatch):
+def test_imagenet_falls_back_to_mnist_when_the_download_fails(monkeypatch, tmp_path):
+    monkeypatch.setenv("FGSM_EDU_CACHE_DIR", str(tmp_path / "empty-cache"))  # whatever other tests have cached
     monkeypatch.setenv("FGSM_EDU_DOWNLOAD_BASE", "http://127.0.0.1:9")  # nothing listens there
     setup = fe.lesson_model_and_image("imagenet")
     assert setup.kind == "mnist" and "could not be downloaded" in setup.note and "MNIST" in setup.note
