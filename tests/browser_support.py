@@ -49,6 +49,11 @@ EXPLORER_PARTS = """() => {
     readout: shown(readout) ? readout.innerText : null,
   };
 }"""
+# The first cell of both browser tests' notebooks: the offline digits CNN and its data.
+DIGITS_SETUP_CELL = (
+    "import fgsm_edu\nfrom fgsm_edu import widgets\n\ndata = fgsm_edu.load_digits_data()\n"
+    'model = fgsm_edu.load_model("digits_cnn")'
+)
 
 
 def chromium_path() -> str:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from browser_support import (
     CHROMIUM_ARGS,
+    DIGITS_SETUP_CELL,
     LABEL,
     check_new_parts,
     chromium_path,
@@ -33,8 +34,7 @@ from browser_support import (
 )
 
 NOTEBOOK_CELLS = [
-    "import fgsm_edu\nfrom fgsm_edu import widgets\n\ndata = fgsm_edu.load_digits_data()\n"
-    'model = fgsm_edu.load_model("digits_cnn")',
+    DIGITS_SETUP_CELL,
     "def fooled(i):  # right at eps 0, wrong at the slider's largest eps\n"
     "    ids, _ = fgsm_edu.fgsm_sweep(model, data.x_test[i], int(data.y_test[i]), [0.0, 0.3]).top1()\n"
     "    return ids[0] == data.y_test[i] != ids[1]\n\n"

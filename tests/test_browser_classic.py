@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 from browser_support import (
     CHROMIUM_ARGS,
+    DIGITS_SETUP_CELL,
     LABEL,
     check_new_parts,
     chromium_path,
@@ -40,8 +41,7 @@ import fgsm_edu
 from fgsm_edu.environment import parse_version
 
 NOTEBOOK_CELLS = [
-    "import fgsm_edu\nfrom fgsm_edu import widgets\n\ndata = fgsm_edu.load_digits_data()\n"
-    'model = fgsm_edu.load_model("digits_cnn")',
+    DIGITS_SETUP_CELL,
     "explorer = widgets.epsilon_explorer(model, data.x_test[{index}], data.y_test[{index}])\nexplorer",
     "photo = widgets.photo_explorer(model)\nphoto",
 ]

@@ -159,13 +159,19 @@ def output_text(output: nbformat.NotebookNode) -> str:
     return "\n".join(str(data.get(kind, "")) for kind in ("text/plain", "text/html"))
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("run", RUNS, ids=[run_id(r) for r in RUNS])
-def test_runs_top_to_bottom_offline(run, tmp_path, capsys):
+def run_lesson(nb: nbformat.NotebookNode, env: dict[str, str], check_solutions: bool) -> float:
+    """Run every cell on a fresh kernel, then (optionally) each hidden solution, which must pass its checker.
+
+    Args:
+        nb: the notebook, changed in place (outputs, and the solution cells appended).
+        env: the kernel's environment.
+        check_solutions: also run each hidden solution with its check cell, in the same kernel.
+
+    Returns:
+        The wall time of the lesson's own cells, in seconds.
+    """
     from nbclient import NotebookClient
 
-    path, values = run
-    nb = with_parameters(read(path), values)
     client = NotebookClient(
         nb,
         timeout=CELL_TIMEOUT_S,
@@ -173,22 +179,30 @@ def test_runs_top_to_bottom_offline(run, tmp_path, capsys):
         kernel_name="python3",
         resources={"metadata": {"path": NOTEBOOKS}},
     )
-    with client.setup_kernel(env=kernel_environment(tmp_path)):
+    with client.setup_kernel(env=env):
         start = time.perf_counter()
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index)
         elapsed = time.perf_counter() - start
-        with capsys.disabled():
-            print(f"\n[notebook time] {run_id(run)}: {elapsed:.1f} s")
-        if not values:  # as committed: each hidden solution, run in the same kernel, passes its checker
-            for solution, check in solutions(nb):
-                cell = nbformat.v4.new_code_cell(solution + "\n" + check)
-                nb.cells.append(cell)
-                client.execute_cell(cell, len(nb.cells) - 1)
-                verdict = "".join(output_text(o) for o in cell.outputs)
-                assert "\u2714" in verdict and "\u2718" not in verdict, (
-                    f"the solution\n{solution}\nfails {check}:\n{verdict}"
-                )
+        for solution, check in solutions(nb) if check_solutions else []:
+            cell = nbformat.v4.new_code_cell(solution + "\n" + check)
+            nb.cells.append(cell)
+            client.execute_cell(cell, len(nb.cells) - 1)
+            verdict = "".join(output_text(o) for o in cell.outputs)
+            assert "\u2714" in verdict and "\u2718" not in verdict, (
+                f"the solution\n{solution}\nfails {check}:\n{verdict}"
+            )
+    return elapsed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("run", RUNS, ids=[run_id(r) for r in RUNS])
+def test_runs_top_to_bottom_offline(run, tmp_path, capsys):
+    path, values = run
+    nb = with_parameters(read(path), values)
+    elapsed = run_lesson(nb, kernel_environment(tmp_path), check_solutions=not values)  # as committed: solutions too
+    with capsys.disabled():
+        print(f"\n[notebook time] {run_id(run)}: {elapsed:.1f} s")
     for i, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             text = output_text(output)
