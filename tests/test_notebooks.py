@@ -111,9 +111,9 @@ def with_parameters(nb: nbformat.NotebookNode, values: dict[str, object]) -> nbf
     return nb
 
 
-# Lesson 01 runs twice: as committed (offline: the digits fallback) and with MobileNetV2's random weights.
+# Lessons 01 and 06 run twice: as committed (offline: the MNIST fallback) and with MobileNetV2's random weights.
 # The Japanese copies run once, as committed: their code is identical (checked above) but for LANG.
-RUNS = [(p, {}) for p in ALL] + [(p, {"WEIGHTS": None}) for p in ENGLISH if p.name.startswith("01_")]
+RUNS = [(p, {}) for p in ALL] + [(p, {"WEIGHTS": None}) for p in ENGLISH if p.name.startswith(("01_", "06_"))]
 
 
 def run_id(run: tuple[Path, dict[str, object]]) -> str:
