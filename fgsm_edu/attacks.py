@@ -59,6 +59,19 @@ def _fgsm_graph(
     return (saving.quantize(adv, x, eps) if quantized else adv), logits, labels
 
 
+def _options(
+    model: Any, norm: Any, clip: Any, quantize: Any
+) -> tuple[float, tuple[float, float], tuple[float, float], bool, float]:
+    """Check the options every attack shares: norm, clip (also the inputs' valid range) and quantize.
+
+    Returns:
+        (norm, clip range, valid pixel range, quantize, the largest sensible epsilon for them).
+    """
+    norm, low_high, valid = check_norm(norm), check_clip(clip), valid_range(clip)
+    quantized = saving.check_quantize(quantize, low_high, norm)
+    return norm, low_high, valid, quantized, eps_limit(norm, model_info(model).input_shape, valid)
+
+
 def fgsm(
     model: Any,
     x: Any,
@@ -96,9 +109,8 @@ def _run_fgsm(
     model: Any, x: Any, y: Any, eps: Any, *, targeted: bool, norm: Any, clip: Any, quantized: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Check arguments, then run the compiled step; returns numpy (adv, logits, labels)."""
-    norm, low_high, valid = check_norm(norm), check_clip(clip), valid_range(clip)
-    quantized = saving.check_quantize(quantized, low_high, norm)
-    eps = check_eps(eps, limit=eps_limit(norm, model_info(model).input_shape, valid))
+    norm, low_high, valid, quantized, limit = _options(model, norm, clip, quantized)
+    eps = check_eps(eps, limit=limit)
     batch, labels, single = prepare(model, x, y, targeted, valid)
     adv, logits, used = run(
         model,
@@ -181,9 +193,8 @@ def fgsm_sweep(
     Returns:
         A Sweep with the adversarial images and the model's probabilities for each epsilon.
     """
-    norm, low_high, valid = check_norm(norm), check_clip(clip), valid_range(clip)
-    quantized = saving.check_quantize(quantize, low_high, norm)
-    eps = check_epsilons(epsilons, limit=eps_limit(norm, model_info(model).input_shape, valid))
+    norm, low_high, valid, quantized, limit = _options(model, norm, clip, quantize)
+    eps = check_epsilons(epsilons, limit=limit)
     batch, labels, single = prepare(model, x, y, targeted, valid)
     adv, probs, step, used = run(
         model,
@@ -271,9 +282,7 @@ def pgd(
     Returns:
         The adversarial images, same shape as ``x``.
     """
-    norm, low_high, valid = check_norm(norm), check_clip(clip), valid_range(clip)
-    quantized = saving.check_quantize(quantize, low_high, norm)
-    limit = eps_limit(norm, model_info(model).input_shape, valid)
+    norm, low_high, valid, quantized, limit = _options(model, norm, clip, quantize)
     eps = check_eps(eps, limit=limit)
     if norm == 1:
         raise InvalidArgumentError("pgd supports norm=np.inf or norm=2 (no L1 projection); use fgsm(norm=1).")
