@@ -572,15 +572,12 @@ def check_survivors(answer: Any, model: Any, adv: Any, y: Any, format: str = "pn
     Returns:
         Feedback.
     """
-    from fgsm_edu.models import predict
-    from fgsm_edu.saving import round_trip
+    from fgsm_edu.saving import round_trip, wrong_count
 
     value = as_number(answer)
-    labels = np.asarray(y)
-    before = int(np.sum(np.ravel(predict(model, adv).ids[:, 0]) != labels))
-    after = int(np.sum(np.ravel(predict(model, round_trip(adv, format, quality)).ids[:, 0]) != labels))
+    before, after = wrong_count(model, adv, y), wrong_count(model, round_trip(adv, format, quality), y)
     if value == after:
-        return right("ex_survivors_right", count=after, n=len(labels), format=format.upper())
+        return right("ex_survivors_right", count=after, n=len(np.asarray(y)), format=format.upper())
     reason = "ex_survivors_before" if value == before else "ex_survivors_off"
     return wrong(reason, "ex_survivors_hint", answer=value)
 
@@ -600,11 +597,13 @@ def check_minimal_eps(answer: Any, model: Any, image: Any, label: int, epsilons:
         Feedback.
     """
     from fgsm_edu.attacks import fgsm_sweep
+    from fgsm_edu.robustness import first_flip
 
     value = as_number(answer) if not np.isinf(np.asarray(answer, np.float64)).all() else np.inf
     sweep = fgsm_sweep(model, image, label, epsilons)
-    wrong_at = dict(zip(sweep.epsilons.tolist(), (sweep.probabilities.argmax(-1) != label).tolist(), strict=True))
-    first = next((e for e, w in wrong_at.items() if w), np.inf)
+    flipped = sweep.probabilities.argmax(-1) != label
+    first = float(first_flip(flipped[:, None], sweep.epsilons)[0])
+    wrong_at = dict(zip(sweep.epsilons.tolist(), flipped.tolist(), strict=True))
     if np.isclose(value, first, atol=1e-6) or value == first == np.inf:
         return right("ex_min_eps_right", eps=first)
     if first == np.inf:

@@ -130,6 +130,23 @@ def round_trip(images: Any, format: str = "png", quality: int = 75) -> np.ndarra
     return out[0] if single else out
 
 
+def wrong_count(model: Any, images: Any, y: Any) -> int:
+    """How many images the model gets wrong: the count of adversarial images that (still) fool it (notebook 06).
+
+    Args:
+        model: the attacked model.
+        images: (N, H, W, C) images, float32 in [0, 1].
+        y: their true labels (N,).
+
+    Returns:
+        The number of images whose top-1 class is not their label.
+    """
+    from fgsm_edu.models import predict
+
+    labels = np.asarray(y)
+    return int(np.sum(np.reshape(predict(model, images).ids, (len(labels), -1))[:, 0] != labels))
+
+
 def survival(model: Any, adv: Any, y: Any, quality: int = 75) -> dict[str, int]:
     """How many adversarial images fool the model before saving, and after a PNG and a JPEG round trip (notebook 06).
 
@@ -142,13 +159,7 @@ def survival(model: Any, adv: Any, y: Any, quality: int = 75) -> dict[str, int]:
     Returns:
         {"images": N, "fooled": ..., "png": ..., f"jpeg {quality}": ...}: counts of wrong predictions.
     """
-    from fgsm_edu.models import predict
-
-    labels = np.asarray(y)
-
-    def wrong(images: np.ndarray) -> int:
-        return int(np.sum(np.reshape(predict(model, images).ids, (len(labels), -1))[:, 0] != labels))
-
-    counts = {"images": len(labels), "fooled": wrong(adv), "png": wrong(round_trip(adv, "png"))}
-    counts[f"jpeg {quality}"] = wrong(round_trip(adv, "jpeg", quality))
+    counts = {"images": len(np.asarray(y)), "fooled": wrong_count(model, adv, y)}
+    counts["png"] = wrong_count(model, round_trip(adv, "png"), y)
+    counts[f"jpeg {quality}"] = wrong_count(model, round_trip(adv, "jpeg", quality), y)
     return counts
