@@ -14,7 +14,7 @@ import numpy as np
 
 from fgsm_edu.checks import as_image_batch, check_eps, check_labels
 from fgsm_edu.errors import InvalidArgumentError
-from fgsm_edu.evaluation import _adversarial, _plan
+from fgsm_edu.evaluation import _adversarial, _eps_limit, _plan, _valid
 from fgsm_edu.models import logits, model_info
 
 
@@ -68,9 +68,10 @@ def transfer_matrix(
     """
     names, found = _named(models)
     info = model_info(found[0])
-    eps = check_eps(eps)
-    _plan(attack, np.asarray([eps], np.float32), attack_kwargs, 1.0)
-    batch, _ = as_image_batch(x, info.input_shape)
+    limit = _eps_limit(attack_kwargs, info.input_shape)  # as evaluate: by the norm and the clip range
+    eps = check_eps(eps, limit=limit)
+    _plan(attack, np.asarray([eps], np.float32), attack_kwargs, limit)
+    batch, _ = as_image_batch(x, info.input_shape, _valid(attack_kwargs))
     labels = check_labels(y, len(batch), info.num_classes or None)
     if not len(batch):
         raise InvalidArgumentError("x holds no images; pass at least one (image, label) pair.")

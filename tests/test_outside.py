@@ -106,6 +106,16 @@ def test_transfer_matrix_diagonal_equals_evaluate(digits_cnn, digits_linear, dig
     assert matrix.accuracy[0, 1] == pytest.approx(np.mean(fgsm_edu.predict(digits_linear, adv).ids[:, 0] == y))
 
 
+def test_transfer_matrix_takes_the_norms_epsilon_range_as_evaluate_does(digits_cnn, digits_linear, digits):
+    x, y = digits.x_test[:20], digits.y_test[:20]
+    matrix = transfer_matrix([digits_cnn, digits_linear], x, y, 2.0, norm=2)  # L2: up to sqrt(64) = 8
+    assert matrix.accuracy[0, 0] == pytest.approx(
+        evaluate(digits_cnn, (x, y), [2.0], norm=2, progress=False)[0]["accuracy"]
+    )
+    with pytest.raises(fgsm_edu.InvalidArgumentError, match="larger than 8"):
+        transfer_matrix([digits_cnn, digits_linear], x, y, 9.0, norm=2)
+
+
 def test_transfer_matrix_refuses_one_model_or_mismatched_models(digits_cnn, digits, mobilenet):
     x, y = digits.x_test[:4], digits.y_test[:4]
     with pytest.raises(fgsm_edu.InvalidArgumentError, match="at least two"):
