@@ -58,6 +58,7 @@ from fgsm_edu.checks import as_image_batch, check_epsilons, check_labels
 from fgsm_edu.data import DigitsData, load_image_bytes
 from fgsm_edu.errors import FgsmEduError, InvalidArgumentError, InvalidTypeError
 from fgsm_edu.models import ModelInfo, class_name, model_info
+from fgsm_edu.saving import to_uint8
 from fgsm_edu.visibility import Visibility, visibility
 
 DEFAULT_EPSILONS = (0.0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3)
@@ -86,7 +87,7 @@ def to_png(image: np.ndarray, min_side: int = MIN_DISPLAY_SIDE) -> bytes:
     Returns:
         The PNG file's bytes (8-bit grey or RGB).
     """
-    pixels = np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
+    pixels = to_uint8(image)
     img = Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels)
     height, width = display_size(pixels.shape, min_side)
     if (height, width) != pixels.shape[:2]:
