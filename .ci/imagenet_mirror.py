@@ -96,8 +96,14 @@ def place_photo(dest: Path) -> str:
         shutil.copyfile(source, dest)
     else:
         print(f"+ download {PHOTO_URL}", flush=True)
-        with urllib.request.urlopen(PHOTO_URL, timeout=60) as response:
-            data = response.read()
+        try:
+            with urllib.request.urlopen(PHOTO_URL, timeout=60) as response:
+                data = response.read()
+        except OSError as err:
+            sys.exit(
+                f"could not download {PHOTO_URL} ({err}); offline, put the shared folder beside the clone "
+                "(../shared/imagenet/YellowLabradorLooking_new.jpg) and run this again."
+            )
         if not data.startswith(JPEG_MAGIC):
             sys.exit(f"{PHOTO_URL} did not send a JPEG; try again on another network.")
         dest.write_bytes(data)
