@@ -50,6 +50,7 @@ from fgsm_edu.gradients import input_gradient  # noqa: E402
 from fgsm_edu.i18n import get_language, set_language  # noqa: E402
 from fgsm_edu.lessons import LessonSetup, lesson_model_and_image  # noqa: E402
 from fgsm_edu.models import KNOWN_MODELS, Prediction, load_model, model_info, predict, wrap_model  # noqa: E402
+from fgsm_edu.predictions import compare_prediction  # noqa: E402
 
 __all__ = [
     "KNOWN_MODELS",
@@ -66,6 +67,7 @@ __all__ = [
     "Sweep",
     "__version__",
     "bim",
+    "compare_prediction",
     "check_environment",
     "evaluate",
     "fgsm",

@@ -28,6 +28,35 @@ MESSAGES: dict[str, dict[str, str]] = {
     "correct": {"en": "Correct!", "ja": "正解です！"},
     "not_quite": {"en": "Not quite: {reason}", "ja": "惜しい：{reason}"},
     "hint": {"en": "Hint: {hint}", "ja": "ヒント：{hint}"},
+    # predictions.py (every lesson's "predict, then measure" cells)
+    "pred_none": {
+        "en": "You made no prediction. The measurement is {measured}: next time write your guess down first.",
+        "ja": "予想が入っていません。測定結果は {measured} です。次は先に予想を書いてから実行しましょう。",
+    },
+    "pred_not_a_number": {
+        "en": "Your prediction {guess!r} is not a number; the measurement is {measured}.",
+        "ja": "予想 {guess!r} は数値ではありません。測定結果は {measured} です。",
+    },
+    "pred_number_close": {
+        "en": "You predicted {guess}; the measurement is {measured} (off by {off}): close.",
+        "ja": "予想は {guess}、測定結果は {measured} です（差 {off}）。近い予想でした。",
+    },
+    "pred_number_far": {
+        "en": "You predicted {guess}; the measurement is {measured} (off by {off}). The next section explains the gap.",
+        "ja": "予想は {guess}、測定結果は {measured} です（差 {off}）。このずれの理由は次の節で説明します。",
+    },
+    "pred_not_a_choice": {
+        "en": "Your prediction {guess!r} is not one of {choices}.",
+        "ja": "予想 {guess!r} は選択肢（{choices}）のどれでもありません。",
+    },
+    "pred_choice_same": {
+        "en": "You predicted {guess!r}, and the measurement says {measured!r}.",
+        "ja": "予想は {guess!r}、測定結果も {measured!r} でした。",
+    },
+    "pred_choice_differ": {
+        "en": "You predicted {guess!r}, but the measurement says {measured!r}. The next section explains why.",
+        "ja": "予想は {guess!r} でしたが、測定結果は {measured!r} でした。理由は次の節で説明します。",
+    },
     # exercises.py (shared by all lessons)
     "ex_missing": {"en": "there is no answer yet.", "ja": "まだ答えが入っていません。"},
     "ex_missing_hint": {
