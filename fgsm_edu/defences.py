@@ -1,8 +1,14 @@
 """Adversarial training: fit a model on clean and adversarial examples made on the fly (notebook 05).
 
-Each batch, the attack (FGSM, or PGD as in Madry et al. 2017) is run against the model as it is
-now, and the model takes one optimiser step on ``(1 - adv_weight) * J(x, y) + adv_weight * J(x_adv, y)``,
-Goodfellow et al.'s (2014) adversarial objective with their alpha = 0.5 as the default.
+Each batch, the attack is run against the model as it is now, and the model takes one optimiser
+step on ``(1 - adv_weight) * J(x, y) + adv_weight * J(x_adv, y)``. Each method's default weight is its
+paper's: FGSM training is Goodfellow et al.'s (2014) objective with their alpha = 0.5 (half clean,
+half adversarial loss); PGD training (Madry et al. 2017, eq. 2.1) and FGSM from a random start (Wong,
+Rice & Kolter 2020, Alg. 3) train on the adversarial loss alone (adv_weight 1).
+
+The training attacks run the model in inference mode (``training=False``: no dropout, batch-norm
+statistics not updated by the attack's iterates); Wong et al.'s code attacks in training mode. The
+package's digit models have no batch norm, so only their dropout differs.
 """
 
 from __future__ import annotations
@@ -23,6 +29,29 @@ from fgsm_edu.models import model_info
 
 ATTACKS = ("fgsm", "fgsm_rs", "pgd")
 LABELS = ("true", "predicted")
+# Each method's published objective: Goodfellow et al.'s alpha = 0.5; Madry et al. and Wong et al. use J(x_adv) alone.
+DEFAULT_ADV_WEIGHT = {"fgsm": 0.5, "fgsm_rs": 1.0, "pgd": 1.0}
+
+
+def clean_labels(model: Any, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+    """Replace USE_PREDICTION labels by the model's prediction on the clean ``x``, once (notebook 04, "Label leaking").
+
+    Kurakin et al.'s (2016) fix for label leaking attacks the clean image's predicted class for the
+    whole attack; re-labelling every step would push away from whatever class the iterate has reached.
+
+    Args:
+        model: a model taking [0, 1] pixels and returning logits.
+        x: (N, H, W, C) clean float32 pixels.
+        y: (N,) int32 labels, USE_PREDICTION where the prediction should be used.
+
+    Returns:
+        (N,) int32 labels, fixed for the whole attack.
+    """
+
+    def predicted() -> tf.Tensor:
+        return tf.where(y < 0, tf.argmax(model(x, training=False), axis=-1, output_type=tf.int32), y)
+
+    return tf.stop_gradient(tf.cond(tf.reduce_any(y < 0), predicted, lambda: tf.identity(y)))
 
 
 def fgsm_examples(model: Any, x: tf.Tensor, y: tf.Tensor, eps: tf.Tensor) -> tf.Tensor:
@@ -31,13 +60,13 @@ def fgsm_examples(model: Any, x: tf.Tensor, y: tf.Tensor, eps: tf.Tensor) -> tf.
     Args:
         model: a model taking [0, 1] pixels and returning logits.
         x: (N, H, W, C) float32 pixels.
-        y: (N,) int32 labels (USE_PREDICTION = use the model's prediction).
+        y: (N,) int32 labels (USE_PREDICTION = use the model's prediction on ``x``).
         eps: the L-inf budget.
 
     Returns:
         The adversarial images, clipped to [0, 1].
     """
-    grad, _, _ = loss_gradient_graph(model, x, y)
+    grad, _, _ = loss_gradient_graph(model, x, y)  # the prediction on x itself: already the clean one
     return tf.clip_by_value(x + eps * tf.sign(grad), 0.0, 1.0)
 
 
@@ -47,15 +76,16 @@ def fgsm_rs_examples(model: Any, x: tf.Tensor, y: tf.Tensor, eps: tf.Tensor, see
     Args:
         model: a model taking [0, 1] pixels and returning logits.
         x: (N, H, W, C) float32 pixels.
-        y: (N,) int32 labels.
+        y: (N,) int32 labels (USE_PREDICTION = the prediction on the clean ``x``, not on the random start).
         eps: the L-inf budget; the step is 1.25 * eps from a uniform start in the eps-box, as in the paper.
         seed: a stateless seed, shape (2,) int32, for the random start.
 
     Returns:
         The adversarial images, within eps of ``x`` and in [0, 1].
     """
+    labels = clean_labels(model, x, y)
     start = tf.clip_by_value(x + tf.random.stateless_uniform(tf.shape(x), seed, -eps, eps), 0.0, 1.0)
-    grad, _, _ = loss_gradient_graph(model, start, y)
+    grad, _, _ = loss_gradient_graph(model, start, labels)
     moved = start + 1.25 * eps * tf.sign(grad)
     return tf.clip_by_value(x + project(moved - x, eps, np.inf), 0.0, 1.0)
 
@@ -66,18 +96,19 @@ def pgd_examples(model: Any, x: tf.Tensor, y: tf.Tensor, eps: tf.Tensor, steps: 
     Args:
         model: a model taking [0, 1] pixels and returning logits.
         x: (N, H, W, C) float32 pixels.
-        y: (N,) int32 labels.
-        eps: the L-inf budget; each step moves 2.5 * eps / steps (Madry et al.).
+        y: (N,) int32 labels (USE_PREDICTION = the prediction on the clean ``x``, fixed for every step).
+        eps: the L-inf budget; each step moves 2.5 * eps / steps (the default rule of the Madry lab's
+            ``robustness`` library; Madry et al. 2017 used 40 steps of 0.01 on MNIST, 7 of 2/255 on CIFAR-10).
         steps: the number of steps.
         seed: a stateless seed, shape (2,) int32, for the random start.
 
     Returns:
         The adversarial images, within eps of ``x`` and in [0, 1].
     """
-    alpha = 2.5 * eps / steps
+    alpha, labels = 2.5 * eps / steps, clean_labels(model, x, y)
     adv = tf.clip_by_value(x + tf.random.stateless_uniform(tf.shape(x), seed, -eps, eps), 0.0, 1.0)
     for _ in tf.range(steps):
-        grad, _, _ = loss_gradient_graph(model, adv, y)
+        grad, _, _ = loss_gradient_graph(model, adv, labels)
         moved = adv + alpha * direction(grad, np.inf)
         adv = tf.clip_by_value(x + project(moved - x, eps, np.inf), 0.0, 1.0)
     return adv
@@ -92,6 +123,8 @@ def _check_fit_args(attack: str, labels: str, epochs: Any, batch_size: Any, adv_
     for name, value in (("epochs", epochs), ("batch_size", batch_size), ("pgd_steps", pgd_steps)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise InvalidArgumentError(f"{name} must be a positive int, got {value!r}.")
+    if adv_weight is None:
+        return
     if isinstance(adv_weight, bool) or not isinstance(adv_weight, int | float) or not 0.0 <= adv_weight <= 1.0:
         raise InvalidArgumentError(
             f"adv_weight must be a number in [0, 1] (Goodfellow et al. use 0.5), got {adv_weight!r}."
@@ -168,7 +201,7 @@ def adversarial_fit(
     attack: str = "fgsm",
     epochs: int = 5,
     batch_size: int = 64,
-    adv_weight: float = 0.5,
+    adv_weight: float | None = None,
     pgd_steps: int = 7,
     labels: str = "true",
     learning_rate: float = 1e-3,
@@ -183,16 +216,22 @@ def adversarial_fit(
         y: their integer labels (N,).
         eps: the attack's L-inf budget, a fraction of the pixel range.
         attack: "fgsm" (Goodfellow et al. 2014), "fgsm_rs" (FGSM from a random start, Wong et al. 2020)
-            or "pgd" (Madry et al. 2017).
+            or "pgd" (Madry et al. 2017; steps of 2.5 * eps / pgd_steps, the Madry lab's ``robustness`` rule).
         epochs: passes over the data.
         batch_size: images per step.
-        adv_weight: the weight of the adversarial loss (0 = ordinary training).
+        adv_weight: the weight of the adversarial loss (0 = ordinary training). None (the default) uses
+            the method's published objective: 0.5 for "fgsm" (Goodfellow et al.), 1 for "pgd" (Madry et
+            al., eq. 2.1) and "fgsm_rs" (Wong et al., Alg. 3): the adversarial loss alone.
         pgd_steps: PGD steps per batch (attack="pgd"), and of the monitor's PGD.
-        labels: attack the "true" labels, or the model's "predicted" ones (Kurakin et al.'s fix for label leaking).
+        labels: attack the "true" labels, or the model's "predicted" ones on the clean images, taken once
+            before each attack (Kurakin et al.'s fix for label leaking).
         learning_rate: Adam's learning rate.
         seed: seeds the shuffling and the random starts.
         monitor: a held-out (x, y) batch; after each epoch its PGD accuracy at ``eps`` is recorded
             (cheap for a few hundred images), which shows catastrophic overfitting when it happens.
+            That PGD has ``pgd_steps`` steps of 2.5 * eps / pgd_steps, one random start and a fixed seed
+            (with pgd_steps=1 it is FGSM from a random start at 2.5 eps): enough to see a collapse, but
+            much weaker than the PGD-50 with 10 restarts that Wong et al. report.
 
     Returns:
         A FitHistory: the mean training loss of each epoch, and the monitor's PGD accuracies.
@@ -205,7 +244,8 @@ def adversarial_fit(
         raise InvalidArgumentError("x holds no images; adversarial training needs at least one (image, label) pair.")
     optimizer = keras.optimizers.Adam(learning_rate)
     optimizer.build(model.trainable_variables)
-    step = _train_step_fn(model, optimizer, attack, pgd_steps, float(adv_weight))
+    weight = DEFAULT_ADV_WEIGHT[attack] if adv_weight is None else float(adv_weight)
+    step = _train_step_fn(model, optimizer, attack, pgd_steps, weight)
     rng, history = np.random.default_rng(seed), FitHistory([], [])
     for epoch in range(epochs):
         eps_t = tf.constant(eps_value, tf.float32)
