@@ -22,6 +22,7 @@ from PIL import Image
 from test_notebooks import (
     NOTEBOOKS,
     SPAM,
+    check_printed,
     kernel_environment,
     output_text,
     read,
@@ -155,20 +156,21 @@ def _run_on_real_weights(path: Path, mirror: Path, tmp_path: Path) -> tuple[nbfo
     elapsed = run_lesson(nb, env, check_solutions=True)
     for i, cell in enumerate(nb.cells):
         text = "".join(output_text(o) for o in cell.get("outputs", []) if o.output_type == "stream")
-        assert not re.search(r"\bFalse\b", text), f"cell {i} prints a check that fails on the real photo:\n{text}"
         assert not SPAM.search(text), f"cell {i} output has a traceback or log noise:\n{text[:800]}"
+    check_printed(nb, "ja" if path.parent.name == "ja" else "en", f"{path.name} [WEIGHTS=imagenet]")
     return nb, elapsed
 
 
 @pytest.mark.slow
-def test_lesson_06_runs_on_the_real_weights(imagenet_mirror, tmp_path, capsys):
-    path = NOTEBOOKS / "06_outside_the_notebook.ipynb"
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_lesson_06_runs_on_the_real_weights(lang, imagenet_mirror, tmp_path, capsys):
+    path = (NOTEBOOKS if lang == "en" else NOTEBOOKS / "ja") / "06_outside_the_notebook.ipynb"
     nb, elapsed = _run_on_real_weights(path, imagenet_mirror, tmp_path)
     with capsys.disabled():
         print(f"\n[notebook time] {path.relative_to(NOTEBOOKS)} [WEIGHTS=imagenet]: {elapsed:.1f} s")
     assert _outputs(nb, "print(setup.kind)").startswith("imagenet\n")
     saved = _outputs(nb, "photo_adv = ")
-    assert "'fooled': 1" in saved and "after PNG:" in saved, saved  # the photo flips at its minimal epsilon
+    assert "'fooled': 1" in saved, saved  # the photo flips at its minimal epsilon
 
 
 @pytest.mark.slow

@@ -8,6 +8,8 @@ wall time is printed (``pytest -s`` not needed).
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import re
 import time
@@ -15,6 +17,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
+from fgsm_edu.models import KNOWN_MODELS
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -35,6 +39,16 @@ import fgsm_edu as fe
 fe.check_environment()
 %matplotlib inline"""
 BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# Latin-letter words a Japanese lesson may print: method, dataset, format and library names, and notation.
+# fmt: off
+ALLOWED_IN_JA = frozenset((
+    "fgsm", "pgd", "bim", "mnist", "imagenet", "mobilenetv", "jpeg", "png", "psnr", "ssim", "linf", "eps",
+    "keras", "tensorflow", "numpy", "colab", "bpda", "eot", "logits", "softmax", "argmax", "sign", "grad",
+    "clip", "max", "min", "std", "lenet", "pytorch", "cleverhans", "art", "foolbox", "madry", "wong", "goodfellow",
+    "kurakin", "rgb", "uint", "float", "dtype", "shape", "nan", "inf", "cnn",
+))
+# fmt: on
 # What must never appear in a cell's output: tracebacks, TensorFlow / absl / CUDA log noise, and
 # matplotlib's missing-glyph warning (Japanese text drawn as empty boxes).
 SPAM = re.compile(
@@ -111,9 +125,9 @@ def with_parameters(nb: nbformat.NotebookNode, values: dict[str, object]) -> nbf
     return nb
 
 
-# Lessons 01 and 06 run twice: as committed (offline: the MNIST fallback) and with MobileNetV2's random weights.
-# The Japanese copies run once, as committed: their code is identical (checked above) but for LANG.
-RUNS = [(p, {}) for p in ALL] + [(p, {"WEIGHTS": None}) for p in ENGLISH if p.name.startswith(("01_", "06_"))]
+# Every path of every lesson, in both languages: as committed (offline: the MNIST fallback), and lessons 01 and
+# 06 also with MobileNetV2's random weights (WEIGHTS = None). The real weights run in tests/test_imagenet_real.py.
+RUNS = [(p, {}) for p in ALL] + [(p, {"WEIGHTS": None}) for p in ALL if p.name.startswith(("01_", "06_"))]
 
 
 def run_id(run: tuple[Path, dict[str, object]]) -> str:
@@ -157,6 +171,49 @@ def output_text(output: nbformat.NotebookNode) -> str:
         return "\n".join(output.traceback)
     data = output.get("data", {})
     return "\n".join(str(data.get(kind, "")) for kind in ("text/plain", "text/html"))
+
+
+def printed_text(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
+    """What a learner reads in each cell's outputs: streams, results and errors (widget views excluded)."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        outputs = [o for o in cell.get("outputs", []) if WIDGET_VIEW not in o.get("data", {})]
+        found.append((i, "".join(output_text(o) for o in outputs)))
+    return found
+
+
+def english_words(text: str) -> set[str]:
+    """Latin-letter words in a Japanese lesson's output that are not names or notation (ALLOWED_IN_JA)."""
+    text = re.sub(r"<[^>]+>", " ", text)  # HTML tags and attributes are markup, not text
+    return {w for w in re.findall(r"[A-Za-z][A-Za-z'-]{2,}", text) if w.lower() not in allowed_in_ja()}
+
+
+@functools.cache
+def allowed_in_ja() -> frozenset[str]:
+    """Names and notation a Japanese learner may see in Latin letters: ALLOWED_IN_JA, model and ImageNet class names."""
+    index = json.loads((ROOT / "fgsm_edu" / "assets" / "imagenet_class_index.json").read_text())
+    classes = {w.lower() for _, name in index.values() for w in re.findall(r"[A-Za-z]+", name)}
+    models = {w.lower() for name in KNOWN_MODELS for w in name.split("_")}
+    return frozenset(ALLOWED_IN_JA | classes | models)
+
+
+def check_printed(nb: nbformat.NotebookNode, lang: str, path_name: str) -> None:
+    """No printed check is False, and (Japanese) no English word beyond names and notation, on this path.
+
+    Args:
+        nb: the executed notebook.
+        lang: "en" or "ja".
+        path_name: the path it ran on, for the failure message.
+    """
+    for i, text in printed_text(nb):
+        assert not re.search(r"\bFalse\b", text), f"{path_name}: cell {i} prints a check that fails:\n{text[:800]}"
+        words = english_words(text) if lang == "ja" else set()
+        assert not words, f"{path_name}: cell {i} prints English to a Japanese learner: {sorted(words)}\n{text[:800]}"
+
+
+def test_the_english_words_check_names_prose_and_spares_names_and_notation():
+    assert english_words("正解率 accuracy (FGSM, eps = 0.1, mnist_cnn): Labrador retriever") == {"accuracy"}
+    assert english_words("<b style='color:red'>予想</b>") == set()
 
 
 def run_lesson(nb: nbformat.NotebookNode, env: dict[str, str], check_solutions: bool) -> float:
@@ -207,3 +264,4 @@ def test_runs_top_to_bottom_offline(run, tmp_path, capsys):
         for output in cell.get("outputs", []):
             text = output_text(output)
             assert not SPAM.search(text), f"cell {i} output has a traceback or log noise:\n{text[:800]}"
+    check_printed(nb, "ja" if path.parent.name == "ja" else "en", run_id(run))
