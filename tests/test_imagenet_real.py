@@ -170,7 +170,7 @@ def test_lesson_06_runs_on_the_real_weights(lang, imagenet_mirror, tmp_path, cap
         print(f"\n[notebook time] {path.relative_to(NOTEBOOKS)} [WEIGHTS=imagenet]: {elapsed:.1f} s")
     assert _outputs(nb, "print(setup.kind)").startswith("imagenet\n")
     saved = _outputs(nb, "photo_adv = ")
-    assert "'fooled': 1" in saved, saved  # the photo flips at its minimal epsilon
+    assert "'fooled': 1" in saved and (lang == "ja" or "after PNG:" in saved), saved  # flips at its minimal eps
 
 
 @pytest.mark.slow
