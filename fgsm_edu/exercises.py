@@ -3,7 +3,7 @@
 A checker recomputes the answer with the package and says "correct", or what is wrong and a
 hint (notebook 01, "Exercises"). All text comes from ``fgsm_edu.i18n.t``, so it follows
 ``set_language``. To add a checker: decorate it with ``@checker``, return ``right()`` or
-``wrong("reason_key", "hint_key", **fields)``, and add the keys to ``i18n.MESSAGES``.
+``wrong("reason_key", "hint_key", **fields)``, and add the keys to ``fgsm_edu/locales/*.toml``.
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ UNTARGETED = -1
 TOP_K = 5  # classes shown as probability bars
 _FOOLED_COLOR, _OK_COLOR, _TARGET_COLOR, _BAR_COLOR = "#d32f2f", "#2e7d32", "#1565c0", "#78909c"
 
-# Widget labels and captions: the "widgets.*" keys of fgsm_edu.i18n.MESSAGES.
+# Widget labels and captions: the [widgets] table of fgsm_edu/locales/*.toml.
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""A built wheel installs the bundled model weights and the metadata `pip install` needs."""
+"""A built wheel installs the bundled model weights, the message catalogue and the metadata `pip install` needs."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ def test_wheel_contains_the_bundled_weights(wheel):
     assert "fgsm_edu/weights/mnist_linear.weights.h5" in names
     assert "fgsm_edu/assets/mnist.npz" in names
     assert "fgsm_edu/py.typed" in names
+    assert "fgsm_edu/locales/en.toml" in names and "fgsm_edu/locales/ja.toml" in names  # the catalogue
 
 
 def test_wheel_stays_under_its_size_budget(wheel):
