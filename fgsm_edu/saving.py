@@ -49,10 +49,15 @@ def from_uint8(levels: np.ndarray) -> np.ndarray:
 
 
 def quantize(adv: Any, x: Any, eps: Any) -> tf.Tensor:
-    """Put adversarial pixels on the 8-bit grid, within eps of the clean ones (notebook 06, "quantize=True").
+    """Put adversarial pixels on the 8-bit grid, as close to x as the budget allows (notebook 06, "quantize=True").
 
     Each pixel is rounded to the nearest grey level, then kept inside [x - eps, x + eps] on the grid.
-    When eps >= 1/255 every pixel the attack moved stays moved, in the same direction.
+    Where no grey level lies that close (eps below half a level and x between levels, as for the
+    k/16 digits or a resized photo), the pixel takes x's nearest level. So every pixel ends within
+    max(eps, half a grey level) of x (give or take 1e-3 of a level, for float32 rounding), and at eps 0
+    the result is x rounded to the nearest level, what saving x as a PNG would store.
+    After FGSM with eps >= 1/255, every pixel the attack moved stays moved, in the same direction;
+    after PGD or BIM, a pixel moved less than half a level from x snaps back to x's level.
 
     Args:
         adv: adversarial images in [0, 1], shape like ``x`` (a sweep's (K, N, ...) broadcasts too).
@@ -62,10 +67,10 @@ def quantize(adv: Any, x: Any, eps: Any) -> tf.Tensor:
     Returns:
         float32 images whose pixels are multiples of 1/255.
     """
-    levels = tf.constant(float(LEVELS))
-    reach = tf.cast(eps, tf.float32) * levels
-    low = tf.math.ceil(tf.cast(x, tf.float32) * levels - reach - _TOLERANCE)
-    high = tf.math.floor(tf.cast(x, tf.float32) * levels + reach + _TOLERANCE)
+    levels, clean = tf.constant(float(LEVELS)), tf.cast(x, tf.float32) * float(LEVELS)
+    reach, nearest = tf.cast(eps, tf.float32) * levels, tf.round(clean)
+    low = tf.minimum(tf.math.ceil(clean - reach - _TOLERANCE), nearest)  # nearest: the only choice when no level
+    high = tf.maximum(tf.math.floor(clean + reach + _TOLERANCE), nearest)  # lies within eps of x
     rounded = tf.minimum(tf.maximum(tf.round(tf.cast(adv, tf.float32) * levels), low), high)
     return tf.clip_by_value(rounded, 0.0, levels) * STEP
 

@@ -79,3 +79,83 @@ def test_fgsm_training_is_goodfellows_half_and_half_by_default(digits):
     assert DEFAULT_ADV_WEIGHT == {"fgsm": 0.5, "fgsm_rs": 1.0, "pgd": 1.0}
     assert _first_loss("fgsm", x, y) == pytest.approx(_first_loss("fgsm", x, y, adv_weight=0.5), rel=1e-6)
     assert _first_loss("fgsm", x, y) != pytest.approx(_first_loss("fgsm", x, y, adv_weight=1.0), rel=1e-3)
+
+
+# 2. quantize: never farther from x than max(eps, half a grey level); at eps 0, x's nearest level.
+
+HALF_LEVEL = 0.5 / 255
+TOLERANCE = 1e-3 / 255 + 1e-7  # quantize's documented 1e-3 grey level, plus float32 rounding
+OFF_GRID_EPS = [0.0, 0.25 / 255, 0.001, 0.6 / 255, 1 / 255, 0.05]
+
+
+def _photo_model() -> keras.Model:
+    """A small random CNN on 16x16 RGB photos (any model will do: quantize's bound holds whatever the gradient)."""
+    from fgsm_edu.models import wrap_model
+
+    keras.utils.set_random_seed(1)
+    inputs = keras.Input((16, 16, 3))
+    hidden = keras.layers.Conv2D(4, 3, activation="relu")(inputs)
+    core = keras.Model(inputs, keras.layers.Dense(5)(keras.layers.Flatten()(hidden)))
+    return wrap_model(core, output="logits", name="photo16")
+
+
+@pytest.fixture(scope="module")
+def off_grid(request: pytest.FixtureRequest) -> list[tuple[keras.Model, np.ndarray]]:
+    """(model, images) pairs whose pixels lie between grey levels: k/16 digits and a resized photo."""
+    from fgsm_edu.data import sample_image
+
+    digits = request.getfixturevalue("digits")
+    photos = np.stack([sample_image(name, size=16) for name in ("flower", "china")])
+    cases = [(request.getfixturevalue("digits_cnn"), digits.x_test[:24]), (_photo_model(), photos)]
+    for _, x in cases:
+        assert np.mean(np.abs(x * 255 - np.round(x * 255)) > 0.01) > 0.3  # most pixels are off the grid
+    return cases
+
+
+def _assert_on_grid_and_close(q: np.ndarray, x: np.ndarray, eps: float) -> None:
+    from fgsm_edu.saving import from_uint8, to_uint8
+
+    np.testing.assert_array_equal(q, from_uint8(to_uint8(q)))  # multiples of 1/255
+    assert np.abs(q - x).max() <= max(eps, HALF_LEVEL) + TOLERANCE
+    if eps == 0:
+        np.testing.assert_array_equal(np.broadcast_to(from_uint8(to_uint8(x)), q.shape), q)  # the nearest level
+
+
+def test_quantize_by_hand_where_no_level_is_within_eps():
+    from fgsm_edu.saving import quantize
+
+    x = np.array([1 / 16, 8 / 16, 15.3 / 255], np.float32)  # 15.94, 127.5 and 15.3 levels
+    for eps, adv, expected in ((0.0, x, [16, 128, 15]), (0.001, x + 0.001, [16, 128, 15])):
+        got = quantize(adv, x, eps).numpy() * 255
+        np.testing.assert_allclose(got, expected, atol=1e-4)
+
+
+@pytest.mark.parametrize("eps", OFF_GRID_EPS)
+def test_quantized_fgsm_pgd_and_bim_stay_within_eps_or_half_a_level(off_grid, eps):
+    import fgsm_edu
+
+    for model, x in off_grid:
+        _assert_on_grid_and_close(fgsm_edu.fgsm(model, x, eps=eps, quantize=True), x, eps)
+        _assert_on_grid_and_close(fgsm_edu.pgd(model, x, eps=eps, steps=3, seed=0, quantize=True), x, eps)
+        _assert_on_grid_and_close(fgsm_edu.bim(model, x, eps=eps, steps=3, quantize=True), x, eps)
+
+
+def test_quantized_sweep_stays_within_each_eps_and_its_zero_row_is_the_nearest_level(off_grid):
+    import fgsm_edu
+
+    for model, x in off_grid:
+        sweep = fgsm_edu.fgsm_sweep(model, x, epsilons=OFF_GRID_EPS, quantize=True)
+        for eps, images in zip(sweep.epsilons, sweep.images, strict=True):
+            _assert_on_grid_and_close(images, x, float(eps))
+
+
+def test_quantized_minimal_epsilon_is_zero_only_for_images_wrong_on_their_nearest_levels(off_grid):
+    from fgsm_edu.models import logits
+    from fgsm_edu.robustness import minimal_epsilon
+    from fgsm_edu.saving import from_uint8, to_uint8
+
+    for model, x in off_grid:
+        y = logits(model, x).argmax(-1)  # right on every clean image
+        values = minimal_epsilon(model, x, y, [0.0, 0.001, 2 / 255, 0.1], quantize=True)
+        wrong_when_saved = logits(model, from_uint8(to_uint8(x))).argmax(-1) != y
+        np.testing.assert_array_equal(values == 0, wrong_when_saved)
