@@ -1,7 +1,8 @@
 """The Japanese lessons (notebooks/ja/) stay in lockstep with the English ones (notebooks/), mechanically.
 
-For each pair: the same cells in the same order and of the same types; identical code cells, except
-that the parameters cell may differ in ``LANG`` alone; and every English markdown cell has a Japanese
+For each pair: the same cells in the same order and of the same types; identical code cells once their
+comments are removed (comments may be translated), except that the parameters cell may differ in ``LANG``
+alone; and every English markdown cell has a Japanese
 counterpart with Japanese text, the same equations, links, headings, code blocks and hidden solutions.
 A change to an English lesson that is not mirrored fails here, naming the notebook and the cell.
 """
@@ -9,7 +10,9 @@ A change to an English lesson that is not mirrored fails here, naming the notebo
 from __future__ import annotations
 
 import copy
+import io
 import re
+import tokenize
 from collections import Counter
 from pathlib import Path
 
@@ -60,13 +63,58 @@ def japanese_link(url: str) -> str:
     return url.replace("/notebooks/", "/notebooks/ja/", 1) if url.endswith(".ipynb") else url
 
 
+def is_magic(line: str) -> bool:
+    """Whether a line is an IPython magic or shell escape (``%pip ...``, ``!ls``), which is not Python."""
+    return line.lstrip().startswith(("%", "!"))
+
+
+def comment_starts(lines: list[str]) -> dict[int, int] | None:
+    """Where each comment starts, {line index: column}, found by Python's tokenizer (never a '#' in a string).
+
+    Magic lines are read as ``pass`` (same indentation) so the rest still tokenizes; None if it does not.
+    """
+    python = [line[: len(line) - len(line.lstrip())] + "pass" if is_magic(line) else line for line in lines]
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO("\n".join(python) + "\n").readline))
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return {t.start[0] - 1: t.start[1] for t in tokens if t.type == tokenize.COMMENT}
+
+
+def without_comments(source: str) -> str:
+    """A code cell with its comments removed, so a translated comment does not count as a change.
+
+    Comment-only lines are dropped, trailing comments cut (with the spaces before them); magic and
+    shell lines stay exactly as they are; everything else, whitespace included, is kept. Source that
+    does not tokenize is returned unchanged (then it must match byte for byte).
+
+    Args:
+        source: the cell's source.
+
+    Returns:
+        The source without comments.
+    """
+    lines = source.split("\n")
+    starts = comment_starts(lines)
+    if starts is None:
+        return source
+    kept = []
+    for i, line in enumerate(lines):
+        if i in starts and not is_magic(line):
+            line = line[: starts[i]].rstrip()
+            if not line:
+                continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def code_problem(en: str, ja: str, parameters: bool) -> str | None:
-    """Why two code cells differ, or None: the parameters cell may differ in LANG alone."""
+    """Why two code cells differ once comments are removed, or None: the parameters cell may differ in LANG alone."""
     if parameters:
         if not LANG_LINE.search(ja) or 'LANG = "ja"' not in ja:
             return 'the parameters cell must set LANG = "ja"'
         en, ja = LANG_LINE.sub("", en), LANG_LINE.sub("", ja)
-    return None if en == ja else "code differs from the English cell"
+    return None if without_comments(en) == without_comments(ja) else "code differs from the English cell"
 
 
 def markdown_problems(en: str, ja: str) -> list[str]:
@@ -144,7 +192,7 @@ def pair() -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
                 "The loss $J(\\theta, x, y)$ and\n\n$$x_\\text{adv} = x + \\epsilon$$\n\nSee [FGSM](https://arxiv.org/abs/1412.6572)."
             ),
             v4.new_code_cell('LANG = "en"\nEPS = 0.1', metadata={"tags": ["parameters"]}),
-            v4.new_code_cell("fe.set_language(LANG)"),
+            v4.new_code_cell("# Choose the language.\nfe.set_language(LANG)\nanswer = None  # replace None"),
             v4.new_markdown_cell("<details><summary>Solution</summary>\n\n```python\nx = 1\n```\n</details>"),
         ]
     )
@@ -219,3 +267,43 @@ def test_readme_ja_error_example_is_the_real_message():
     finally:
         fe.set_language("en")
     assert str(caught.value) == quoted
+
+
+def test_checker_accepts_translated_comments():
+    en, ja = pair()
+    ja.cells[2].source = "# 言語を選びます。\nfe.set_language(LANG)\nanswer = None  # None を答えに置き換えます"
+    assert lockstep_problems(en, ja, "t.ipynb") == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: s.replace("None  #", "0  #"),  # a changed value, its comment translated
+        lambda s: s.replace("answer = None", "answer= None"),  # whitespace is code too
+        lambda s: s.replace("set_language(LANG)", "set_language('ja')"),
+    ],
+)
+def test_checker_still_catches_changed_code_beside_a_translated_comment(change):
+    en, ja = pair()
+    ja.cells[2].source = change(ja.cells[2].source).replace("# replace None", "# 答えを入れます")
+    assert lockstep_problems(en, ja, "t.ipynb") == ["t.ipynb cell 2: code differs from the English cell"]
+
+
+@pytest.mark.parametrize(
+    ("en", "ja", "same"),
+    [
+        ('s = "# keep"  # note', 's = "# keep"  # メモ', True),
+        ('s = "# keep"', 's = "# 残す"', False),  # a '#' inside a string is not a comment
+        ("x = 1\n# note\ny = 2", "x = 1\ny = 2", True),
+        ("x = 1\n\ny = 2", "x = 1\ny = 2", False),  # a blank line that is not a comment
+        ('if s:\n    %pip install "a"  # note', 'if s:\n    %pip install "a"  # メモ', False),  # magics: as is
+        ('%pip install -q "a"\nx = 1  # note', '%pip install -q "a"\nx = 1  # メモ', True),
+        ("!ls  # note\nx = 1  # note", "!ls  # note\nx = 1  # メモ", True),
+        ("!ls\nx = 1", "!ls -l\nx = 1", False),
+        ("%%time\nx = f(1)  # note", "%%time\nx = f(1)  # メモ", True),
+        ("x = (1,  # one\n     2)", "x = (1,  # 一\n     2)", True),
+        ("x = (1,", "x = (1,  # 一", False),  # does not tokenize: compared byte for byte
+    ],
+)
+def test_without_comments(en, ja, same):
+    assert (without_comments(en) == without_comments(ja)) is same
