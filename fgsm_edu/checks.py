@@ -36,10 +36,8 @@ def as_image_batch(
     if np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool:
         raise InvalidTypeError(t("errors.integer_pixels", dtype=arr.dtype))
     if arr.ndim not in (3, 4):
-        hint = " For one grayscale image add a channel axis: `x[..., None]`." if arr.ndim == 2 else ""
-        raise InvalidArgumentError(
-            f"images must have shape (H, W, C) or (N, H, W, C), got shape {arr.shape} (rank {arr.ndim}).{hint}"
-        )
+        hint = t("errors.grayscale_hint") if arr.ndim == 2 else ""
+        raise InvalidArgumentError(t("errors.image_rank", shape=arr.shape, rank=arr.ndim, hint=hint))
     single = arr.ndim == 3
     batch = arr[None] if single else arr
     _check_pixel_values(batch, valid)
@@ -51,23 +49,15 @@ def as_image_batch(
 def _as_numeric_array(x: Any, name: str) -> np.ndarray:
     """Turn ``x`` into a real-valued numpy array, or explain why it cannot be one."""
     if hasattr(x, "getbands") and hasattr(x, "mode"):  # a PIL image
-        raise InvalidTypeError(
-            f"{name} is a PIL image; convert it with `np.asarray(img, dtype='float32') / 255`, "
-            "or load the file with `fgsm_edu.load_image(path)`."
-        )
+        raise InvalidTypeError(t("errors.pil_image", name=name))
     try:
         arr = np.asarray(x)
     except (ValueError, TypeError) as err:
-        raise InvalidArgumentError(
-            f"{name} could not be made into one array ({err}); all images must have the same shape."
-        ) from None
+        raise InvalidArgumentError(t("errors.not_one_array", name=name, error=err)) from None
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise InvalidTypeError(
-            f"{name} must be a numeric array, got dtype {arr.dtype}; pass float32 pixels in [0, 1] "
-            "(to read a file, use `fgsm_edu.load_image(path)`)."
-        )
+        raise InvalidTypeError(t("errors.not_numeric", name=name, dtype=arr.dtype))
     if np.issubdtype(arr.dtype, np.complexfloating):
-        raise InvalidTypeError(f"{name} have complex dtype {arr.dtype}; pass real float32 pixels in [0, 1].")
+        raise InvalidTypeError(t("errors.complex", name=name, dtype=arr.dtype))
     return arr
 
 
@@ -78,10 +68,7 @@ def _check_pixel_values(batch: np.ndarray, valid: tuple[float, float] = PIXEL_RA
     bad = ~np.isfinite(batch)
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise InvalidArgumentError(
-            f"images contain {int(bad.sum())} NaN or infinite pixel(s), the first at index {first}; "
-            "check how the array was computed (np.nan_to_num(x) replaces them)."
-        )
+        raise InvalidArgumentError(t("errors.nan_pixels", count=int(bad.sum()), first=first))
     low, high = float(batch.min()), float(batch.max())
     if valid != PIXEL_RANGE:
         if low < valid[0] - 1e-6 or high > valid[1] + 1e-6:
@@ -99,15 +86,8 @@ def _check_spatial(got: tuple[int, ...], expected: tuple[int | None, ...]) -> No
     if ok:
         return
     if len(got) == len(expected) == 3 and tuple(got[:2]) == tuple(expected[:2]):
-        raise InvalidArgumentError(
-            f"images have {got[2]} channel(s) but the model expects {expected[2]} (shape {tuple(expected)}); "
-            "for grayscale to RGB use `np.repeat(x, 3, axis=-1)`, for RGB to grayscale `x.mean(-1, keepdims=True)`, "
-            "to drop an alpha channel `x[..., :3]`."
-        )
-    raise InvalidArgumentError(
-        f"images have shape (H, W, C) = {tuple(got)} but the model expects {tuple(expected)}; "
-        "resize with `fgsm_edu.load_image(path, size=...)` or `fgsm_edu.resize(images, size)`."
-    )
+        raise InvalidArgumentError(t("errors.channels", got=got[2], expected=expected[2], shape=tuple(expected)))
+    raise InvalidArgumentError(t("errors.image_size", got=tuple(got), expected=tuple(expected)))
 
 
 def eps_limit(norm: float, image_shape: tuple[int | None, ...], valid: tuple[float, float] = PIXEL_RANGE) -> float:
@@ -145,21 +125,18 @@ def check_eps(eps: Any, name: str = "eps", limit: float = 1.0) -> float:
     if hasattr(eps, "dtype") and np.ndim(eps) == 0:
         eps = np.asarray(eps)[()]  # a 0-d numpy array or tensor holding one number
     if isinstance(eps, bool | np.bool_) or not isinstance(eps, Real | np.number) or isinstance(eps, np.complexfloating):
-        several = " (for several epsilons at once, use `fgsm_sweep(model, x, y, epsilons=[...])`)"
-        hint = several if name == "eps" and isinstance(eps, list | tuple | np.ndarray) else ""
-        raise InvalidTypeError(f"{name} must be a number such as 0.01 or 8/255, got {eps!r}{hint}.")
+        several = name == "eps" and isinstance(eps, list | tuple | np.ndarray)
+        hint = t("errors.eps_several_hint") if several else ""
+        raise InvalidTypeError(t("errors.eps_not_number", name=name, eps=eps, hint=hint))
     value = float(eps)
     if math.isnan(value) or math.isinf(value):
-        raise InvalidArgumentError(f"{name} must be a finite number, got {value}.")
+        raise InvalidArgumentError(t("errors.eps_not_finite", name=name, value=value))
     if value < 0:
         raise InvalidArgumentError(t("errors.eps_negative", name=name, value=value))
     if value > limit and limit == 1.0:
         raise InvalidArgumentError(t("errors.eps_too_large", name=name, value=value, scaled=value / 255))
     if value > limit:
-        raise InvalidArgumentError(
-            f"{name} = {value:g} is larger than {limit:.4g}, the widest distance between two images of this size "
-            "under this norm; pick a smaller value."
-        )
+        raise InvalidArgumentError(t("errors.eps_over_limit", name=name, value=value, limit=limit))
     return value
 
 
@@ -174,18 +151,16 @@ def check_epsilons(epsilons: Any, limit: float = 1.0) -> np.ndarray:
         The sorted, unique epsilons as a float32 array.
     """
     if isinstance(epsilons, str | bytes):
-        raise InvalidTypeError(f"epsilons must be numbers such as [0, 0.01, 0.1], got the text {epsilons!r}.")
+        raise InvalidTypeError(t("errors.epsilons_text", epsilons=epsilons))
     if not isinstance(epsilons, np.ndarray) and hasattr(epsilons, "__iter__"):
         epsilons = list(epsilons)  # lists, tuples, generators, tensors
     try:
         values = np.atleast_1d(np.asarray(epsilons, dtype=object)).ravel()
     except ValueError:
-        raise InvalidTypeError(
-            f"epsilons must be a flat list of numbers such as [0, 0.01, 0.1], got {epsilons!r}."
-        ) from None
+        raise InvalidTypeError(t("errors.epsilons_not_flat", epsilons=epsilons)) from None
     if values.size == 0:
-        raise InvalidArgumentError("epsilons is empty; pass at least one value, for example [0, 0.01, 0.1].")
-    checked = np.asarray([check_eps(e, name="each epsilon", limit=limit) for e in values], dtype=np.float32)
+        raise InvalidArgumentError(t("errors.epsilons_empty"))
+    checked = np.asarray([check_eps(e, name=t("errors.each_epsilon"), limit=limit) for e in values], dtype=np.float32)
     return np.unique(checked)  # sorted; de-duplicated after rounding to float32, as the attack uses them
 
 
@@ -205,18 +180,15 @@ def check_labels(y: Any, n: int, num_classes: int | None) -> np.ndarray:
     arr = _label_array(y)
     arr = _from_one_hot(arr, n, num_classes)
     if arr.ndim == 2 and num_classes is not None and arr.shape[1] == num_classes and num_classes > 1:
-        raise InvalidArgumentError(
-            f"labels have shape {arr.shape}, like rows of class scores but not one-hot; "
-            "pass class ids, for example `y.argmax(axis=1)`."
-        )
+        raise InvalidArgumentError(t("errors.labels_scores", shape=arr.shape))
     arr = np.atleast_1d(arr).ravel()
     if arr.size == 1 and n > 1:
         arr = np.repeat(arr, n)
     if arr.size != n:
-        raise InvalidArgumentError(f"got {arr.size} labels for {n} images; pass exactly one label per image.")
+        raise InvalidArgumentError(t("errors.labels_count", labels=arr.size, images=n))
     whole = np.issubdtype(arr.dtype, np.integer) or (np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)))
     if not whole:
-        raise InvalidArgumentError(f"labels must be whole numbers (class ids), got {arr[:5].tolist()}.")
+        raise InvalidArgumentError(t("errors.labels_whole", values=arr[:5].tolist()))
     ints = arr.astype(np.int64)
     wrong = (ints < 0) | (ints >= (num_classes if num_classes is not None else np.iinfo(np.int64).max))
     if wrong.any():
@@ -231,13 +203,10 @@ def _label_array(y: Any) -> np.ndarray:
     try:
         arr = np.asarray(y)
     except (ValueError, TypeError):
-        raise InvalidArgumentError(f"labels must be a flat list of class ids, got {y!r}.") from None
+        raise InvalidArgumentError(t("errors.labels_flat", y=y)) from None
     numeric = arr.dtype != object and np.issubdtype(arr.dtype, np.number)
     if not numeric or np.issubdtype(arr.dtype, np.complexfloating):
-        raise InvalidTypeError(
-            f"labels must be integers (class ids), got {y!r}; to use a class name, look up its id in "
-            "`model_info(model).class_names.index(name)`."
-        )
+        raise InvalidTypeError(t("errors.labels_name", y=y))
     return arr
 
 
@@ -269,9 +238,9 @@ def check_clip(clip: Any) -> tuple[float, float]:
     try:
         low, high = (float(v) for v in clip)
     except (TypeError, ValueError):
-        raise InvalidArgumentError(f"clip must be a pair (low, high) such as (0.0, 1.0), got {clip!r}.") from None
+        raise InvalidArgumentError(t("errors.clip_pair", clip=clip)) from None
     if not low < high:
-        raise InvalidArgumentError(f"clip must satisfy low < high, got {clip!r}.")
+        raise InvalidArgumentError(t("errors.clip_order", clip=clip))
     return low, high
 
 
@@ -298,4 +267,4 @@ def check_norm(norm: Any) -> float:
     """
     if norm in (np.inf, "inf", 1, 2):
         return float(norm)
-    raise InvalidArgumentError(f"norm must be np.inf, 2 or 1 (L-inf, L2 or L1 fast gradient), got {norm!r}.")
+    raise InvalidArgumentError(t("errors.norm", norm=norm))

@@ -13,6 +13,7 @@ import tensorflow as tf
 from fgsm_edu._compile import run
 from fgsm_edu.checks import PIXEL_RANGE, as_image_batch, check_labels
 from fgsm_edu.errors import InvalidArgumentError
+from fgsm_edu.i18n import t
 from fgsm_edu.models import model_info
 
 USE_PREDICTION = -1  # a label of -1 means "use the model's own prediction" (no label leaking)
@@ -70,7 +71,7 @@ def prepare(
         (the batch, int32 labels, whether a single image was given).
     """
     if targeted and y is None:
-        raise InvalidArgumentError("targeted=True needs y, the class to move towards (for example y=3).")
+        raise InvalidArgumentError(t("errors.targeted_needs_y"))
     info = model_info(model)
     batch, single = as_image_batch(x, info.input_shape, valid)
     if y is None:
