@@ -21,6 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from fgsm_edu import saving
 from fgsm_edu.attacks import direction, project
 from fgsm_edu.checks import as_image_batch, check_eps, check_labels
 from fgsm_edu.errors import InvalidArgumentError
@@ -260,7 +261,8 @@ class JpegCompression(keras.layers.Layer):
 
     ``bpda=True``: the backward pass treats JPEG as the identity (Athalye et al.'s 2018 Backward Pass
     Differentiable Approximation), so gradient attacks see through it. ``bpda=False``: the gradient
-    through JPEG is zero, what a naive attacker gets from a non-differentiable defence.
+    through JPEG is zero, what a naive attacker gets from a non-differentiable defence. The forward
+    pass is ``saving.jpeg``, the same operator as ``saving.round_trip(format="jpeg")``.
     """
 
     def __init__(self, quality: int, bpda: bool, **kwargs: Any) -> None:
@@ -268,9 +270,9 @@ class JpegCompression(keras.layers.Layer):
         self.quality, self.bpda = quality, bpda
 
     def call(self, x: Any) -> Any:
-        jpeg = tf.map_fn(lambda image: tf.image.adjust_jpeg_quality(image, self.quality), x)
-        if self.bpda:
-            return x + tf.stop_gradient(jpeg - x)  # forward: jpeg; backward: d/dx = 1
+        jpeg = saving.jpeg(x, self.quality)
+        if self.bpda:  # forward: exactly jpeg (x - x is exactly 0, x + (jpeg - x) is not); backward: d/dx = 1
+            return tf.stop_gradient(jpeg) + (x - tf.stop_gradient(x))
         return tf.stop_gradient(jpeg) + 0.0 * x  # forward: jpeg; backward: d/dx = 0
 
 

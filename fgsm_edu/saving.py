@@ -36,6 +36,42 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
     return np.round(np.clip(images, 0.0, 1.0) * LEVELS).astype(np.uint8)
 
 
+def to_levels(images: tf.Tensor) -> tf.Tensor:
+    """``to_uint8`` as a TensorFlow op, bit for bit: round [0, 1] pixels to the nearest grey level (notebook 06).
+
+    Args:
+        images: float32 pixels in [0, 1], any shape.
+
+    Returns:
+        uint8 grey levels, same shape (round half to even, as ``np.round``).
+    """
+    return tf.cast(tf.round(tf.clip_by_value(tf.cast(images, tf.float32), 0.0, 1.0) * float(LEVELS)), tf.uint8)
+
+
+def jpeg(images: tf.Tensor, quality: int) -> tf.Tensor:
+    """Compress each image to JPEG bytes and decode it: the one JPEG of the package (notebook 06).
+
+    Both ``round_trip(format="jpeg")`` and the JPEG defence use it, so they agree bit for bit: pixels
+    are rounded to the nearest grey level (``to_levels``), then encoded and decoded by TensorFlow's
+    libjpeg (``tf.io.encode_jpeg`` with its defaults).
+    It works eagerly and inside a ``tf.function``.
+
+    Args:
+        images: (N, H, W, C) float32 pixels in [0, 1], C 1 or 3.
+        quality: JPEG quality, 1 to 95.
+
+    Returns:
+        (N, H, W, C) float32 pixels, multiples of 1/255.
+    """
+    channels = int(images.shape[-1])
+
+    def one(levels: tf.Tensor) -> tf.Tensor:
+        return tf.io.decode_jpeg(tf.io.encode_jpeg(levels, quality=quality), channels=channels)
+
+    decoded = tf.map_fn(one, to_levels(images), fn_output_signature=tf.TensorSpec(images.shape[1:], tf.uint8))
+    return tf.cast(decoded, tf.float32) * STEP
+
+
 def from_uint8(levels: np.ndarray) -> np.ndarray:
     """Turn 8-bit grey levels back into float32 pixels in [0, 1] (the package convention).
 
@@ -116,7 +152,8 @@ def round_trip(images: Any, format: str = "png", quality: int = 75) -> np.ndarra
 
     Args:
         images: one image (H, W, C) or a batch (N, H, W, C), float32 in [0, 1]; C is 1 or 3.
-        format: "png" (lossless, but 8-bit: pixels are rounded to 1/255) or "jpeg" (lossy).
+        format: "png" (lossless, but 8-bit: pixels are rounded to 1/255; written with Pillow) or "jpeg"
+            (lossy; ``jpeg``, the same operator as the JPEG defence).
         quality: JPEG quality, 1 (smallest file) to 95 (best); ignored for PNG.
 
     Returns:
@@ -130,8 +167,12 @@ def round_trip(images: Any, format: str = "png", quality: int = 75) -> np.ndarra
     batch, single = as_image_batch(images)
     if batch.shape[-1] not in (1, 3):
         raise InvalidArgumentError(f"images must have 1 or 3 channels to be saved, got {batch.shape[-1]}.")
-    out = np.stack([_decode(_encode(p, fmt, quality), p.shape[-1]) for p in to_uint8(batch)]) if len(batch) else batch
-    out = from_uint8(out)
+    if not len(batch):
+        out = batch
+    elif fmt == "jpeg":
+        out = jpeg(tf.constant(batch), quality).numpy()
+    else:
+        out = from_uint8(np.stack([_decode(_encode(p, fmt, quality), p.shape[-1]) for p in to_uint8(batch)]))
     return out[0] if single else out
 
 

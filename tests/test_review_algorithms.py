@@ -159,3 +159,48 @@ def test_quantized_minimal_epsilon_is_zero_only_for_images_wrong_on_their_neares
         values = minimal_epsilon(model, x, y, [0.0, 0.001, 2 / 255, 0.1], quantize=True)
         wrong_when_saved = logits(model, from_uint8(to_uint8(x))).argmax(-1) != y
         np.testing.assert_array_equal(values == 0, wrong_when_saved)
+
+
+# 4. One JPEG: the defence and round_trip(format="jpeg") turn floats into 8-bit levels the same way.
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_jpeg_defence_and_round_trip_agree_bit_for_bit_on_off_grid_pixels(channels):
+    from fgsm_edu.defences import JpegCompression
+    from fgsm_edu.saving import round_trip
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (3, 16, 16, channels)).astype(np.float32)
+    x[0] = 100.7 / 255  # between levels 100 and 101: TF's own float->uint8 truncated it to 100
+    x[1] = 99.7 / 255
+    for quality in (40, 95):
+        layer = JpegCompression(quality, bpda=True)
+        defended = tf.function(lambda images, layer=layer: layer(images))(tf.constant(x)).numpy()
+        np.testing.assert_array_equal(defended, round_trip(x, "jpeg", quality))
+    # At quality 95 a flat grey at level 100 or 101 survives JPEG exactly, so the rounding shows:
+    np.testing.assert_array_equal(np.round(defended[:2, 0, 0, 0] * 255), [101, 100])  # rounded, not truncated
+
+
+def test_jpeg_levels_are_to_uint8_bit_for_bit():
+    from fgsm_edu.saving import to_levels, to_uint8
+
+    x = np.concatenate([np.arange(0, 256.0, 0.1) / 255, [-0.1, 1.2, 127.5 / 255, 128.5 / 255]]).astype(np.float32)
+    np.testing.assert_array_equal(to_levels(tf.constant(x)).numpy(), to_uint8(x))
+
+
+@pytest.mark.parametrize("bpda", [True, False])
+def test_jpeg_layer_gradient_in_a_graph_is_the_identity_or_zero(bpda):
+    from fgsm_edu.defences import JpegCompression
+
+    layer = JpegCompression(50, bpda=bpda)
+
+    @tf.function
+    def gradient(images: tf.Tensor) -> tf.Tensor:
+        with tf.GradientTape() as tape:
+            tape.watch(images)
+            total = tf.reduce_sum(layer(images) * tf.range(64, dtype=tf.float32)[None, :, None, None])
+        return tape.gradient(total, images)
+
+    grad = gradient(tf.random.stateless_uniform([2, 64, 8, 1], [0, 0])).numpy()
+    expected = np.broadcast_to(np.arange(64, dtype=np.float32)[None, :, None, None], grad.shape)
+    np.testing.assert_array_equal(grad, expected if bpda else 0 * expected)
