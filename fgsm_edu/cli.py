@@ -4,6 +4,7 @@
     fgsm-edu attack IMAGE --model NAME --eps 0.01 [--target CLASS] --out ADV.png
     fgsm-edu evaluate [--model NAME] [--eps 0,0.02,0.05,0.1] [--attack pgd] [--json FILE]
     fgsm-edu download [--check]
+    fgsm-edu handout OUT_DIR [--lang en|ja] [--notebooks DIR] [--force]
 
 Bad arguments end with a one-line error and exit code 2; no file is overwritten without --force.
 """
@@ -21,6 +22,7 @@ import numpy as np
 
 from fgsm_edu import __version__
 from fgsm_edu.errors import FgsmEduError, InvalidArgumentError
+from fgsm_edu.i18n import LANGUAGES, t
 from fgsm_edu.models import KNOWN_MODELS
 
 MNIST_MODELS = ("mnist_cnn", "mnist_linear")  # the defaults: MNIST ships with the package (28x28)
@@ -83,7 +85,7 @@ def _model_options(parser: argparse.ArgumentParser, choices: Sequence[str], defa
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with its three sub-commands.
+    """The argument parser with its sub-commands.
 
     Returns:
         The parser.
@@ -133,6 +135,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="fetch every remote file (ImageNet weights, the Labrador photo) into the cache, for offline use",
     )
     download.add_argument("--check", action="store_true", help="only list what is cached and verified; fetch nothing")
+    handout = commands.add_parser(
+        "handout", help="copy the lessons without their hidden solutions, for an instructor to hand out"
+    )
+    handout.add_argument("out", type=Path, metavar="OUT_DIR", help="the folder to write the lessons to")
+    handout.add_argument("--lang", choices=LANGUAGES, default="en", help="the lessons' language (default en)")
+    handout.add_argument(
+        "--notebooks",
+        type=Path,
+        help="the lessons' folder (default ./notebooks, else the one of the clone the package runs from)",
+    )
+    handout.add_argument("--force", action="store_true", help="overwrite lessons already in OUT_DIR")
     return parser
 
 
@@ -333,7 +346,27 @@ def run_download(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"demo": run_demo, "attack": run_attack, "evaluate": run_evaluate, "download": run_download}
+def run_handout(args: argparse.Namespace) -> None:
+    """fgsm-edu handout: write the lessons without their hidden solutions (fgsm_edu.handout; README, "The lessons").
+
+    Args:
+        args: the parsed arguments (``out``, ``lang``, ``notebooks``, ``force``).
+    """
+    from fgsm_edu.handout import lessons_folder, write_handouts
+
+    lessons = lessons_folder(args.notebooks, args.lang)
+    written = write_handouts(lessons, args.out, force=args.force)
+    print(t("handout.wrote", count=len(written), lessons=str(lessons), folder=str(args.out)))
+    print("\n".join(f"  {p}" for p in written))
+
+
+COMMANDS = {
+    "demo": run_demo,
+    "attack": run_attack,
+    "evaluate": run_evaluate,
+    "download": run_download,
+    "handout": run_handout,
+}
 
 
 def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:

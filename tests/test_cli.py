@@ -41,13 +41,14 @@ def test_version_and_help(capsys):
         cli.main(["--help"])
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
-    assert all(command in text for command in ("demo", "attack", "evaluate", "download"))
+    assert all(command in text for command in ("demo", "attack", "evaluate", "download", "handout"))
     assert "fraction of the pixel range" in text
     for command, option in (
         ("demo", "--force"),
         ("attack", "--target"),
         ("evaluate", "--json"),
         ("download", "--check"),
+        ("handout", "--lang"),
     ):
         with pytest.raises(SystemExit):
             cli.main([command, "--help"])
