@@ -4,8 +4,11 @@ Explained in notebook 01, "Explore epsilon with a slider": the explorer's readou
 All four compare pixels in [0, 1]: L-inf is the largest change of one pixel (FGSM's budget, eps),
 L2 the length of the whole change, PSNR = 10 log10(1 / MSE) in dB (higher is less visible; inf for
 identical images), and SSIM (``tf.image.ssim``, 1 for identical images) compares local structure
-the way the eye does. Images smaller than SSIM's 11x11 window (8x8 digits) use a window as large as
-the image, so their SSIM is a whole-image score.
+the way the eye does. Images with a side under SSIM's 11 pixels (the 8x8 digits) use a uniform
+window as large as that side: on an 8x8 digit one window covers the whole image, and every pixel
+counts the same wherever it is (the Gaussian of sigma 1.5 cut to 8x8 would give the outer ring, 44% of
+the pixels, about 7% of the weight). That is Wang and Bovik's (2002) universal quality index, SSIM's
+predecessor, which used an 8x8 uniform window. Larger images get the standard 11x11 Gaussian window.
 
 ``visibility(clean, adversarial)`` works on one image or on all K images of a sweep at once
 (``visibility(image, sweep.images)``): one SSIM call for all K.
@@ -22,6 +25,8 @@ import tensorflow as tf
 from fgsm_edu.errors import InvalidArgumentError
 
 SSIM_WINDOW = 11  # tf.image.ssim's default filter size (Wang et al., 2004)
+SSIM_SIGMA = 1.5  # and its Gaussian's sigma
+UNIFORM = float("inf")  # an infinite sigma: tf.image.ssim's Gaussian weights become exactly equal
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,9 @@ def visibility(clean: Any, adversarial: Any) -> Visibility:
 def ssim(clean: np.ndarray, adversarial: np.ndarray) -> np.ndarray:
     """SSIM of each adversarial image against the clean one, in one ``tf.image.ssim`` call (notebook 01).
 
+    The standard 11x11 Gaussian window; a uniform window as large as the image's shorter side when
+    that side is under 11 pixels (see the module docstring).
+
     Args:
         clean: (..., H, W, C) float32 in [0, 1], the same shape as adversarial.
         adversarial: (..., H, W, C) float32 in [0, 1].
@@ -63,7 +71,10 @@ def ssim(clean: np.ndarray, adversarial: np.ndarray) -> np.ndarray:
         The SSIM of each image, shaped like the leading axes (1.0 where the images are equal).
     """
     window = min(SSIM_WINDOW, clean.shape[-3], clean.shape[-2])
-    score = tf.image.ssim(tf.constant(clean), tf.constant(adversarial), max_val=1.0, filter_size=window)
+    sigma = SSIM_SIGMA if window == SSIM_WINDOW else UNIFORM  # small images: a uniform window (module docstring)
+    score = tf.image.ssim(
+        tf.constant(clean), tf.constant(adversarial), max_val=1.0, filter_size=window, filter_sigma=sigma
+    )
     return np.asarray(score.numpy(), dtype=np.float64)
 
 

@@ -204,3 +204,54 @@ def test_jpeg_layer_gradient_in_a_graph_is_the_identity_or_zero(bpda):
     grad = gradient(tf.random.stateless_uniform([2, 64, 8, 1], [0, 0])).numpy()
     expected = np.broadcast_to(np.arange(64, dtype=np.float32)[None, :, None, None], grad.shape)
     np.testing.assert_array_equal(grad, expected if bpda else 0 * expected)
+
+
+# 5. SSIM on images smaller than its 11x11 window: a uniform window, so every pixel counts the same.
+
+
+def _invert(image: np.ndarray, where: list[tuple[int, int]]) -> np.ndarray:
+    out = image.copy()
+    for i, j in where:
+        out[i, j] = 1 - out[i, j]
+    return out
+
+
+CORNERS, CENTRE = [(0, 0), (0, 7), (7, 0), (7, 7)], [(3, 3), (3, 4), (4, 3), (4, 4)]
+
+
+def test_small_image_ssim_does_not_depend_on_where_the_change_is(digits):
+    # Inverting 4 corner pixels or the 4 centre pixels of the same values is the same change, moved: with a
+    # uniform window over the whole 8x8 image SSIM is the same for both (the centre-weighted Gaussian of
+    # sigma 1.5 gave 0.997 and 0.448 on this digit, whose corner and centre values happen to match).
+    from fgsm_edu.visibility import ssim
+
+    x = digits.x_test[0]
+    assert sorted(x[[0, 0, 7, 7], [0, 7, 0, 7], 0]) == sorted(x[3:5, 3:5, 0].ravel())
+    rng = np.random.default_rng(0)
+    texture = rng.uniform(0, 1, (8, 8, 1)).astype(np.float32)
+    texture[3:5, 3:5, 0] = texture[[0, 0, 7, 7], [0, 7, 0, 7], 0].reshape(2, 2)  # the same values in both places
+    for image in (x, texture):
+        scores = ssim(np.stack([image, image]), np.stack([_invert(image, CORNERS), _invert(image, CENTRE)]))
+        assert scores[0] == pytest.approx(scores[1], abs=1e-5)
+        assert scores[0] < 0.99  # and the change is seen
+
+
+def test_small_image_ssim_is_the_whole_image_formula():
+    from fgsm_edu.visibility import ssim
+
+    rng = np.random.default_rng(1)
+    a, b = rng.uniform(0, 1, (2, 8, 8, 1))
+    mu_a, mu_b, cov = a.mean(), b.mean(), np.mean((a - a.mean()) * (b - b.mean()))
+    c1, c2 = 0.01**2, 0.03**2
+    expected = (2 * mu_a * mu_b + c1) * (2 * cov + c2) / ((mu_a**2 + mu_b**2 + c1) * (a.var() + b.var() + c2))
+    got = ssim(a.astype(np.float32)[None], b.astype(np.float32)[None])[0]
+    assert got == pytest.approx(expected, abs=1e-5)
+
+
+def test_large_image_ssim_keeps_the_standard_gaussian_window():
+    from fgsm_edu.visibility import ssim
+
+    rng = np.random.default_rng(2)
+    a, b = rng.uniform(0, 1, (2, 1, 28, 28, 1)).astype(np.float32)
+    expected = tf.image.ssim(tf.constant(a), tf.constant(b), max_val=1.0).numpy()  # 11x11, sigma 1.5
+    np.testing.assert_allclose(ssim(a, b), expected, rtol=1e-6)
