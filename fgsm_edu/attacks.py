@@ -95,8 +95,8 @@ def fgsm(
         norm: np.inf (FGSM), 2 or 1 (fast gradient methods, as in CleverHans).
         clip: the valid pixel range: inputs must lie in it and outputs are clipped to it;
             None disables clipping (inputs then follow the [0, 1] convention).
-        quantize: put the result on the 8-bit grid (multiples of 1/255), within eps of ``x``,
-            so that it survives being saved as a PNG (notebook 06).
+        quantize: put the result on the 8-bit grid (multiples of 1/255), within eps of ``x`` (or half
+            a grey level, where no level is that close), so that it survives being saved as a PNG (notebook 06).
 
     Returns:
         The adversarial images, same shape as ``x``, float32.
@@ -270,14 +270,17 @@ def pgd(
         x: one image or a batch, float32 in [0, 1].
         y: labels, or None for the model's prediction on the clean images (computed once).
         eps: the radius of the allowed perturbation.
-        step_size: the size of each step (default 2.5 * eps / steps, as in Madry et al.).
+        step_size: the size of each step; it may exceed eps (the projection keeps the result within
+            eps). Default 2.5 * eps / steps, the rule of the Madry lab's ``robustness`` library; Madry
+            et al. (2017) themselves used 40 steps of 0.01 on MNIST and 7 steps of 2/255 on CIFAR-10.
         steps: the number of steps.
         norm: np.inf or 2.
         clip: the valid pixel range (inputs must lie in it), or None for no clipping.
         targeted: move towards ``y`` instead of away from it.
-        random_start: start from a uniformly random point in the L-inf eps-box (projected).
-        seed: the seed of that random start.
-        quantize: put the result on the 8-bit grid, within eps of ``x`` (notebook 06).
+        random_start: start from a uniformly random point in the L-inf eps-box; for norm=2 that box
+            sample is then projected onto the L2 ball (not uniform in the ball, as CleverHans samples).
+        seed: the seed of that random start (None: a fresh one each call).
+        quantize: put the result on the 8-bit grid, within max(eps, half a grey level) of ``x`` (notebook 06).
 
     Returns:
         The adversarial images, same shape as ``x``.
@@ -305,12 +308,17 @@ def pgd(
 
 
 def bim(model: Any, x: Any, y: Any = None, eps: float = 0.03, **kwargs: Any) -> np.ndarray:
-    """The Basic Iterative Method: PGD without the random start (notebook 04).
+    """The Basic Iterative Method: PGD without the random start (notebook 04, "Iterate: BIM and PGD").
+
+    Its defaults are ``pgd``'s (10 steps of 2.5 * eps / 10), not Kurakin et al.'s (2016): they took
+    steps of one grey level, alpha = 1/255, and N = min(eps * 255 + 4, 1.25 * eps * 255) of them (eps
+    in [0, 1] units). For theirs: ``bim(model, x, y, eps, step_size=1/255,
+    steps=max(1, math.ceil(min(eps * 255 + 4, 1.25 * eps * 255))))``.
 
     Args:
         model: a model taking [0, 1] pixels and returning logits.
         x: one image or a batch, float32 in [0, 1].
-        y: labels, or None for the model's prediction.
+        y: labels, or None for the model's prediction on the clean images (computed once).
         eps: the radius of the allowed perturbation.
         **kwargs: step_size, steps, norm, clip, targeted, quantize (as in ``pgd``).
 
