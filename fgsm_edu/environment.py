@@ -9,29 +9,29 @@ because nothing works without TensorFlow (Colab's TPU runtime has none).
 from __future__ import annotations
 
 import importlib.util
+import os
 import platform
 import re
 import sys
 from importlib import metadata
 
 from fgsm_edu.errors import FgsmEduError
+from fgsm_edu.i18n import get_language, language_chosen, t
 
-# package -> (minimum version, the command that fixes it); on Colab some fixes differ (COLAB_FIXES)
+# package -> (minimum version, the command that fixes it, or the catalogue key of the steps);
+# on Colab some fixes differ (COLAB_FIXES). The text is in the catalogue's [environment] table.
 MINIMUM_VERSIONS: dict[str, tuple[tuple[int, ...], str]] = {
-    "python": ((3, 11), "install Python 3.11 or newer"),
+    "python": ((3, 11), "environment.fix_python"),
     "tensorflow": ((2, 16), 'pip install -U "tensorflow>=2.16"'),
     "keras": ((3,), 'pip install -U "keras>=3"'),
     "ipywidgets": ((7, 7), 'pip install -U "ipywidgets>=8,<9"'),
 }
-NO_TENSORFLOW_ON_COLAB = (
-    "this Colab runtime has no TensorFlow (the TPU runtime has none): choose Runtime > Change runtime type, "
-    "pick CPU or a GPU (such as T4), save, then run the notebook again from the top"
-)
 COLAB_FIXES = {
-    "python": "Runtime > Change runtime type, and pick the default runtime version",
-    "tensorflow": NO_TENSORFLOW_ON_COLAB,
-    "ipywidgets": 'pip install "ipywidgets==7.7.1" (Colab\'s own version), then Runtime > Restart session',
+    "python": "environment.colab_python",
+    "tensorflow": "environment.colab_tensorflow",
+    "ipywidgets": "environment.colab_ipywidgets",
 }
+LOCALE_VARIABLES = ("FGSM_EDU_LANG", "LC_ALL", "LC_MESSAGES", "LANG")  # read when no language was chosen
 COLAB_WIDGETS = (7, 7, 1)  # the ipywidgets that Colab's front end renders
 UNTESTED_WIDGETS = (9,)  # the first ipywidgets major the widgets were not tested with
 
@@ -49,17 +49,40 @@ def on_colab() -> bool:
     return "google.colab" in sys.modules
 
 
-def fix_for(name: str, colab: bool) -> str:
+def setup_language(lang: str | None = None) -> str:
+    """The language of the setup cell's messages, which may run before ``set_language`` (every notebook, "Setup").
+
+    Args:
+        lang: an explicit language code, such as the lesson's LANG.
+
+    Returns:
+        ``lang`` if given; else the language chosen with ``set_language``; else "ja" when the
+        FGSM_EDU_LANG, LC_ALL, LC_MESSAGES or LANG environment variable starts with "ja"; else "en".
+    """
+    if lang is not None:
+        return lang
+    if language_chosen():
+        return get_language()
+    for variable in LOCALE_VARIABLES:
+        value = os.environ.get(variable, "")
+        if value:
+            return "ja" if value.lower().startswith("ja") else "en"
+    return "en"
+
+
+def fix_for(name: str, colab: bool, lang: str | None = None) -> str:
     """The command or steps that fix a missing or too old package.
 
     Args:
         name: "python", "tensorflow", "keras" or "ipywidgets".
         colab: whether the advice is for Colab.
+        lang: the language of the steps (None: the current language).
 
     Returns:
         One line to follow.
     """
-    return COLAB_FIXES.get(name, MINIMUM_VERSIONS[name][1]) if colab else MINIMUM_VERSIONS[name][1]
+    fix = COLAB_FIXES.get(name, MINIMUM_VERSIONS[name][1]) if colab else MINIMUM_VERSIONS[name][1]
+    return t(fix, lang=lang) if fix.startswith("environment.") else fix
 
 
 def require_tensorflow(colab: bool | None = None) -> None:
@@ -74,11 +97,10 @@ def require_tensorflow(colab: bool | None = None) -> None:
     if importlib.util.find_spec("tensorflow") is not None:
         return
     colab = on_colab() if colab is None else colab
-    then = "" if colab else ", then restart the kernel"
-    raise MissingTensorFlowError(
-        f"fgsm-edu needs TensorFlow, which is not installed. Fix: {fix_for('tensorflow', colab)}{then}.",
-        name="tensorflow",
-    )
+    lang = setup_language()
+    then = "" if colab else t("environment.then_restart", lang=lang)
+    fix = fix_for("tensorflow", colab, lang)
+    raise MissingTensorFlowError(t("environment.no_tensorflow", lang=lang, fix=fix, then=then), name="tensorflow")
 
 
 def parse_version(text: str) -> tuple[int, ...]:
@@ -109,32 +131,35 @@ def installed_versions() -> dict[str, str | None]:
     return found
 
 
-def version_problems(found: dict[str, str | None], colab: bool = False) -> list[str]:
+def version_problems(found: dict[str, str | None], colab: bool = False, lang: str | None = None) -> list[str]:
     """List what is missing or too old, each with the command that fixes it.
 
     Args:
         found: package name -> installed version (None if missing), as from ``installed_versions``.
         colab: whether to give Colab's fixes.
+        lang: the language of the messages (None: the current language).
 
     Returns:
         One message per problem; empty when everything is recent enough.
     """
     problems = []
     for name, (minimum, _) in MINIMUM_VERSIONS.items():
-        version, needed, fix = found.get(name), ".".join(map(str, minimum)), fix_for(name, colab)
+        version, needed, fix = found.get(name), ".".join(map(str, minimum)), fix_for(name, colab, lang)
+        fields = {"name": name, "version": version, "needed": needed, "fix": fix}
         if version is None:
-            problems.append(f"{name} is not installed; fgsm-edu needs {name} >= {needed}. Fix: {fix}")
+            problems.append(t("environment.not_installed", lang=lang, **fields))
         elif parse_version(version) < minimum:
-            problems.append(f"{name} {version} is too old; fgsm-edu needs {name} >= {needed}. Fix: {fix}")
+            problems.append(t("environment.too_old", lang=lang, **fields))
     return problems
 
 
-def version_warnings(found: dict[str, str | None], colab: bool = False) -> list[str]:
+def version_warnings(found: dict[str, str | None], colab: bool = False, lang: str | None = None) -> list[str]:
     """List what works but may not show right: the widgets' front end (ipywidgets 8+ on Colab, 9+).
 
     Args:
         found: package name -> installed version (None if missing), as from ``installed_versions``.
         colab: whether the kernel runs on Colab.
+        lang: the language of the messages (None: the current language).
 
     Returns:
         One message per warning, each with what to do; empty when nothing needs attention.
@@ -144,20 +169,18 @@ def version_warnings(found: dict[str, str | None], colab: bool = False) -> list[
         return []
     if colab and parse_version(version)[:1] >= (8,):
         colab_widgets = ".".join(map(str, COLAB_WIDGETS))
-        return [
-            f"ipywidgets {version} on Colab: Colab's front end renders ipywidgets {colab_widgets}, so the sliders "
-            f"may not show. Fix: {fix_for('ipywidgets', colab=True)}"
-        ]
+        fix = fix_for("ipywidgets", True, lang)
+        return [t("environment.widgets_colab", lang=lang, version=version, colab_widgets=colab_widgets, fix=fix)]
     if parse_version(version) >= UNTESTED_WIDGETS:
-        return [
-            f"ipywidgets {version} is newer than fgsm-edu was tested with (7.7 to 8.x); if the sliders do not show: "
-            'pip install "ipywidgets>=8,<9", then restart the kernel'
-        ]
+        return [t("environment.widgets_untested", lang=lang, version=version)]
     return []
 
 
-def check_environment() -> None:
+def check_environment(lang: str | None = None) -> None:
     """Check Python, TensorFlow, Keras and ipywidgets; print one line (and any warning), or raise.
+
+    Args:
+        lang: the language of the messages, e.g. the lesson's LANG; None: see ``setup_language``.
 
     Returns:
         None. Raises FgsmEduError listing every problem and its fix (then restart the kernel);
@@ -165,12 +188,12 @@ def check_environment() -> None:
     """
     from fgsm_edu import __version__
 
-    found, colab = installed_versions(), on_colab()
-    problems = version_problems(found, colab)
+    found, colab, lang = installed_versions(), on_colab(), setup_language(lang)
+    problems = version_problems(found, colab, lang)
     if problems:
-        restart = "Runtime > Restart session" if colab else "Kernel > Restart Kernel"
-        raise FgsmEduError("\n".join([*problems, f"Then restart the kernel ({restart})."]))
+        restart = t("environment.restart_colab" if colab else "environment.restart_jupyter", lang=lang)
+        raise FgsmEduError("\n".join([*problems, t("environment.restart", lang=lang, restart=restart)]))
     listed = ", ".join(f"{name} {version}" for name, version in found.items())
-    print(f"fgsm-edu {__version__}: {listed}", file=sys.stdout)
-    for warning in version_warnings(found, colab):
-        print(f"Note: {warning}", file=sys.stdout)
+    print(t("environment.versions", lang=lang, version=__version__, listed=listed), file=sys.stdout)
+    for warning in version_warnings(found, colab, lang):
+        print(t("environment.note", lang=lang, warning=warning), file=sys.stdout)

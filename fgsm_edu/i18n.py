@@ -26,7 +26,7 @@ from fgsm_edu.errors import InvalidArgumentError
 LANGUAGES = catalogue.languages()  # one file per language in fgsm_edu/locales/
 JA_FONT_PACKAGE = "matplotlib-fontja"
 FALLBACK_FONT = "DejaVu Sans"  # matplotlib's own font: symbols such as ✗ that the Japanese font lacks
-_state = {"lang": "en"}
+_state = {"lang": "en", "chosen": ""}  # chosen: set once set_language was called
 _font: dict[str, object] = {"warned": False, "previous": None}
 
 # A read-only view {key: {language: text}} of the catalogue files (fgsm_edu/locales/*.toml), for tests
@@ -47,8 +47,8 @@ def set_language(lang: str) -> None:
         None.
     """
     if lang not in LANGUAGES:
-        raise InvalidArgumentError(f"language must be one of {LANGUAGES}, got {lang!r}.")
-    _state["lang"] = lang
+        raise InvalidArgumentError(t("errors.language", languages=", ".join(LANGUAGES), got=lang))
+    _state["lang"] = _state["chosen"] = lang
     if lang == "ja":
         use_japanese_font()
     else:
@@ -118,6 +118,15 @@ def get_language() -> str:
         The language code.
     """
     return _state["lang"]
+
+
+def language_chosen() -> bool:
+    """Whether ``set_language`` was called in this kernel (check_environment's setup cell may run before it).
+
+    Returns:
+        True after any set_language call.
+    """
+    return bool(_state["chosen"])
 
 
 def t(key: str, lang: str | None = None, **fields: object) -> str:

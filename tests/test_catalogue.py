@@ -37,6 +37,12 @@ def test_every_language_has_the_same_keys_and_placeholders_as_english(lang):
     assert wrong == [], f"{lang}.toml's {{placeholders}} differ from en.toml's for these keys"
 
 
+def test_no_placeholder_is_named_like_an_argument_of_t():
+    """t(key, lang=..., **fields): a {lang} or {key} field could never be filled in."""
+    clash = [k for k, text in catalogue.load("en").items() if {"key", "lang"} & {n for n, _ in placeholders(text)}]
+    assert clash == []
+
+
 def test_every_text_formats_with_its_own_fields():
     """No stray brace: each text formats once its fields are given (a 1.0 suits every spec used)."""
     for lang in catalogue.languages():
