@@ -268,3 +268,17 @@ def check_norm(norm: Any) -> float:
     if norm in (np.inf, "inf", 1, 2):
         return float(norm)
     raise InvalidArgumentError(t("errors.norm", norm=norm))
+
+
+def check_batch_size(batch_size: Any) -> int:
+    """Check a batch size: a positive whole number of images per batch (notebook 03, "Accuracy vs epsilon").
+
+    Args:
+        batch_size: the value given.
+
+    Returns:
+        The batch size as an int.
+    """
+    if isinstance(batch_size, bool | np.bool_) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
+        raise InvalidArgumentError(t("errors.batch_size", value=batch_size))
+    return int(batch_size)
