@@ -26,6 +26,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from fgsm_edu.errors import ImageLoadError, InvalidArgumentError, InvalidTypeError
+from fgsm_edu.i18n import t
 
 DIGITS_SPLIT_SEED = 0
 DIGITS_TEST_FRACTION = 0.25
@@ -73,10 +74,7 @@ def load_mnist_data() -> DigitsData:
         (10,000, in the official order), pixels / 255 as float32 (N, 28, 28, 1), int32 labels.
     """
     if not MNIST_FILE.is_file():
-        raise ImageLoadError(
-            f"the package's MNIST file {MNIST_FILE} is missing; reinstall fgsm-edu (pip install --force-reinstall "
-            "fgsm-edu), or from a clone run: python -m fgsm_edu.prepare_mnist path/to/mnist.npz"
-        )
+        raise ImageLoadError(t("errors.mnist_missing", path=MNIST_FILE))
     with np.load(MNIST_FILE) as f:
         parts = [f[k] for k in ("x_train", "y_train", "x_test", "y_test")]
     x_train, x_test = ((x.astype(np.float32) / 255.0)[..., None] for x in (parts[0], parts[2]))
@@ -102,18 +100,18 @@ def _size_pair(size: Any) -> tuple[int, int]:
     """Turn ``size`` (an int or (height, width)) into a checked (height, width)."""
     pair = tuple(size) if isinstance(size, tuple | list) else (size, size)
     if len(pair) != 2 or not all(isinstance(s, int | np.integer) and not isinstance(s, bool) and s > 0 for s in pair):
-        raise InvalidArgumentError(f"size must be a positive int or (height, width), got {size!r}.")
+        raise InvalidArgumentError(t("errors.size", size=size))
     return int(pair[0]), int(pair[1])
 
 
 def _open_image(path: Path) -> Image.Image:
     """Open an image file with PIL, turning every failure into an ImageLoadError that says why."""
     if not path.exists():
-        raise ImageLoadError(f"no file at {path}; check the path (relative paths start at {Path.cwd()}).")
+        raise ImageLoadError(t("errors.no_file", path=path, cwd=Path.cwd()))
     if path.is_dir():
-        raise ImageLoadError(f"{path} is a folder, not an image file; pass the path of one image.")
+        raise ImageLoadError(t("errors.folder", path=path))
     if path.stat().st_size == 0:
-        raise ImageLoadError(f"{path.name} is empty (0 bytes); the file was not saved or copied completely.")
+        raise ImageLoadError(t("errors.empty_file", name=path.name))
     return _decode(path, path.name)
 
 
@@ -127,17 +125,12 @@ def _decode(source: Path | BinaryIO, name: str) -> Image.Image:
                 img.load()
                 oriented = ImageOps.exif_transpose(img)  # a loaded copy: the file can close
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
-        raise ImageLoadError(
-            f"{name} is too large to load safely ({err}); shrink it with an image editor first."
-        ) from None
+        raise ImageLoadError(t("errors.image_too_large", name=name, reason=err)) from None
     except Exception as err:  # PIL raises many types (OSError, SyntaxError, struct.error...) for bad files
-        reason = "unknown file format" if isinstance(err, UnidentifiedImageError) else str(err)
-        raise ImageLoadError(
-            f"{name} is not a readable image ({reason}); use a PNG, JPEG, GIF, BMP, TIFF or WebP file, "
-            "and check that it is complete."
-        ) from None
+        reason = t("errors.unknown_format") if isinstance(err, UnidentifiedImageError) else str(err)
+        raise ImageLoadError(t("errors.unreadable_image", name=name, reason=reason)) from None
     if frames > 1:
-        warnings.warn(f"{name} has {frames} frames; using the first one.", stacklevel=4)
+        warnings.warn(t("errors.frames", name=name, frames=frames), stacklevel=4)
     return oriented
 
 
@@ -175,29 +168,28 @@ def load_image(path: str | PathLike[str], size: int | tuple[int, int] | None = N
         An array of shape (H, W, 3), dtype float32, values in [0, 1].
     """
     if isinstance(path, np.ndarray):
-        raise InvalidTypeError(
-            "load_image takes a file path, but got an array: it already is an image, so use it as is."
-        )
+        raise InvalidTypeError(t("errors.load_image_array"))
     if not isinstance(path, str | PathLike):
-        raise InvalidTypeError(f"load_image takes a file path (str or pathlib.Path), got {type(path).__name__}.")
+        raise InvalidTypeError(t("errors.load_image_type", type=type(path).__name__))
     return _to_array(_open_image(Path(path)), size)
 
 
-def load_image_bytes(data: bytes, size: int | tuple[int, int] | None = None, name: str = "the image") -> np.ndarray:
+def load_image_bytes(data: bytes, size: int | tuple[int, int] | None = None, name: str | None = None) -> np.ndarray:
     """Decode image file bytes (an upload) as float32 RGB in [0, 1] (notebook 02, "Your own photo").
 
     Args:
         data: the bytes of a PNG, JPEG or other file PIL can read.
         size: resize to this (height, width), or to a square if an int; None keeps the size.
-        name: what to call the image in error messages (for example the uploaded file's name).
+        name: what to call the image in error messages (the uploaded file's name; None: "the image").
 
     Returns:
         An array of shape (H, W, 3), dtype float32, values in [0, 1].
     """
     if not isinstance(data, bytes | bytearray | memoryview):
-        raise InvalidArgumentError(f"data must be the bytes of an image file, got {type(data).__name__}.")
+        raise InvalidArgumentError(t("errors.not_bytes", type=type(data).__name__))
+    name = t("errors.the_image") if name is None else name
     if len(data) == 0:
-        raise ImageLoadError(f"{name} is empty (0 bytes); choose the image file again.")
+        raise ImageLoadError(t("errors.empty_upload", name=name))
     return _to_array(_decode(io.BytesIO(bytes(data)), name), size)
 
 
@@ -231,7 +223,7 @@ def sample_image(name: str = "flower", size: int | tuple[int, int] | None = 224)
     from sklearn.datasets import load_sample_image
 
     if name not in ("china", "flower"):
-        raise InvalidArgumentError(f"sample_image knows 'china' and 'flower', got {name!r}.")
+        raise InvalidArgumentError(t("errors.sample_image", name=name))
     arr = load_sample_image(f"{name}.jpg").astype(np.float32) / 255.0
     return arr if size is None else resize(arr, size)
 

@@ -53,16 +53,13 @@ def model_info(model: keras.Model) -> ModelInfo:
     if isinstance(info, ModelInfo):
         return info
     if not callable(model):
-        raise ModelError(f"expected a Keras model, got {type(model).__name__}; use load_model(name) or wrap_model(m).")
+        raise ModelError(t("errors.not_a_model", type=type(model).__name__))
     _check_single_io(model)
     shape = tuple(model.input_shape[1:]) if hasattr(model, "input_shape") else None
     if shape is not None and hasattr(model, "output_shape"):
         _check_shapes(tuple(model.input_shape), tuple(model.output_shape))
     if _last_layer_is_softmax(model):
-        raise ModelError(
-            "the model ends in softmax (it outputs probabilities), but FGSM needs logits; use "
-            "`fgsm_edu.wrap_model(model)`, which takes the logits before the softmax."
-        )
+        raise ModelError(t("errors.softmax_model"))
     num = int(model.output_shape[-1]) if hasattr(model, "output_shape") else 0
     return ModelInfo(getattr(model, "name", "model"), shape or (None, None, None), None, num)
 
@@ -70,20 +67,11 @@ def model_info(model: keras.Model) -> ModelInfo:
 def _check_shapes(in_shape: tuple[Any, ...], out_shape: tuple[Any, ...]) -> None:
     """Refuse models without a batch axis, without image input, or without (N, classes) output."""
     if len(in_shape) == 3 and in_shape[0] is not None:
-        raise ModelError(
-            f"the model's input shape {in_shape} has no batch axis; build it with keras.Input(shape=(H, W, C)), "
-            "which adds the batch axis (not keras.Input(batch_shape=(H, W, C)))."
-        )
+        raise ModelError(t("errors.no_batch_axis", shape=in_shape))
     if len(in_shape) != 4:
-        raise ModelError(
-            f"the model takes inputs of shape {in_shape}, but fgsm_edu passes image batches (N, H, W, C); "
-            "put a keras.layers.Flatten() or Reshape inside the model so it takes images."
-        )
+        raise ModelError(t("errors.not_image_input", shape=in_shape))
     if len(out_shape) != 2:
-        raise ModelError(
-            f"the model outputs shape {out_shape}; FGSM needs one row of class scores per image, (N, classes). "
-            "End the model with Flatten or GlobalAveragePooling2D and a Dense layer."
-        )
+        raise ModelError(t("errors.not_class_scores", shape=out_shape))
 
 
 def _attach(model: keras.Model, info: ModelInfo) -> keras.Model:
@@ -170,23 +158,21 @@ def _load_shipped(name: str, weights: Any) -> keras.Model:
 def _load_weights(model: keras.Model, path: Path) -> None:
     """Load a ``.weights.h5`` file into ``model``, explaining a wrong or broken file."""
     if not str(path).endswith(".h5"):
-        raise ModelError(f"weights file {path} should be a Keras '.weights.h5' file (from model.save_weights).")
+        raise ModelError(t("errors.weights_not_h5", path=path))
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)  # Keras warns (not raises) on mismatched layers
         try:
             model.load_weights(str(path))
         except (ValueError, OSError, KeyError, UserWarning) as err:
-            raise ModelError(
-                f"could not load weights {path} into {model.name}: {str(err).splitlines()[0]} "
-                "The file must come from the same architecture (model.save_weights)."
-            ) from None
+            reason = str(err).splitlines()[0]
+            raise ModelError(t("errors.weights_mismatch", path=path, model=model.name, reason=reason)) from None
 
 
 def _existing_file(path: str | PathLike[str]) -> Path:
     """Check that a weights path exists, with a message that says what to pass instead."""
     p = Path(path)
     if not p.is_file():
-        raise ModelError(f"weights file {p} does not exist; pass an existing file, 'imagenet', or None.")
+        raise ModelError(t("errors.weights_missing", path=p))
     return p
 
 
@@ -221,10 +207,7 @@ def load_model(name: str, weights: Any = "default") -> keras.Model:
         A Keras model; ``model_info(model)`` gives its class names.
     """
     if not isinstance(name, str):
-        raise ModelError(
-            f"load_model takes a model name such as 'digits_cnn', got a {type(name).__name__}; "
-            "to use your own Keras model, call fgsm_edu.wrap_model(model)."
-        )
+        raise ModelError(t("errors.model_name_type", type=type(name).__name__))
     if name not in KNOWN_MODELS:
         close = difflib.get_close_matches(name.lower().replace("-", "_"), KNOWN_MODELS, n=1)
         hint = t("errors.did_you_mean", close=close[0]) if close else ""
@@ -232,7 +215,7 @@ def load_model(name: str, weights: Any = "default") -> keras.Model:
     if name == "mobilenet_v2":
         return _load_mobilenet_v2(weights)
     if weights == "imagenet":
-        raise ModelError(f"{name} has no ImageNet weights; use weights='default' (shipped) or None.")
+        raise ModelError(t("errors.no_imagenet_weights", name=name))
     return _load_shipped(name, weights)
 
 
@@ -307,10 +290,7 @@ def _check_single_io(model: keras.Model) -> None:
     for what in ("inputs", "outputs"):
         tensors = getattr(model, what, None)
         if tensors is not None and len(tensors) != 1:
-            raise ModelError(
-                f"the model has {len(tensors)} {what}; FGSM needs one image input and one class-score output. "
-                f"Build a keras.Model(model.inputs[0], model.outputs[0]) around the part you want to attack."
-            )
+            raise ModelError(t("errors.several_io", count=len(tensors), what=what))
 
 
 def wrap_model(
@@ -342,9 +322,9 @@ def wrap_model(
         _check_shapes(declared, (None, None))
     shape = tuple(input_shape or getattr(model, "input_shape", (None,))[1:])
     if len(shape) != 3 or any(s is None for s in shape):
-        raise ModelError(f"cannot tell the model's image size from {shape}; pass input_shape=(H, W, C).")
+        raise ModelError(t("errors.image_size_unknown", shape=shape))
     if output not in ("auto", "logits", "probabilities"):
-        raise InvalidArgumentError(f"output must be 'auto', 'logits' or 'probabilities', got {output!r}.")
+        raise InvalidArgumentError(t("errors.output_kind", output=output))
     inputs = keras.Input(shape, name="pixels")
     x = inputs if preprocess is None else _as_layer(preprocess)(inputs)
     core = model
@@ -357,7 +337,7 @@ def wrap_model(
     num = int(wrapped.output_shape[-1])
     names = tuple(class_names) if class_names is not None else None
     if names is not None and len(names) != num:
-        raise InvalidArgumentError(f"got {len(names)} class_names for a model with {num} classes.")
+        raise InvalidArgumentError(t("errors.class_names_count", got=len(names), num=num))
     return _attach(wrapped, ModelInfo(wrapped.name, shape, names, num))
 
 
@@ -378,28 +358,22 @@ def load_keras_file(path: str | PathLike[str], **wrap_kwargs: Any) -> keras.Mode
     try:
         model = keras.saving.load_model(file, compile=False, safe_mode=True)
     except Exception as err:  # Keras raises ValueError, TypeError, OSError... for a bad file
-        lambda_hint = " It contains Python code (a Lambda layer), refused by safe_mode." if "Lambda" in str(err) else ""
-        raise ModelError(
-            f"could not load {file.name} safely: {str(err).splitlines()[0]}{lambda_hint} Re-save the model "
-            "without Lambda layers, or if you wrote the file yourself, load it with keras.saving.load_model(path, "
-            "safe_mode=False) and pass it to wrap_model."
-        ) from None
+        hint = t("errors.keras_lambda") if "Lambda" in str(err) else ""
+        reason = str(err).splitlines()[0]
+        raise ModelError(t("errors.keras_unsafe", name=file.name, reason=reason, hint=hint)) from None
     return wrap_model(model, **wrap_kwargs)
 
 
 def _keras_file(path: Path) -> Path:
     """Check that ``path`` is an existing ``.keras`` zip file; refuse pickles and other formats."""
     if not path.is_file():
-        raise ModelError(f"no model file at {path}; check the path (relative paths start at {Path.cwd()}).")
+        raise ModelError(t("errors.no_model_file", path=path, cwd=Path.cwd()))
     if path.suffix in (".pkl", ".pickle", ".joblib", ".dill"):
-        raise ModelError(f"{path.name} is a pickle, which can run any code when loaded; save the model as .keras.")
+        raise ModelError(t("errors.pickle", name=path.name))
     if str(path).endswith(".h5"):
-        raise ModelError(
-            f"{path.name} is an HDF5 file; save your model with model.save('name.keras'), or load weights into "
-            "a known architecture with load_model(name, weights=path)."
-        )
+        raise ModelError(t("errors.hdf5_model", name=path.name))
     if path.suffix != ".keras" or not zipfile.is_zipfile(path):
-        raise ModelError(f"{path.name} is not a Keras '.keras' model file; save one with model.save('name.keras').")
+        raise ModelError(t("errors.not_keras_file", name=path.name))
     return path
 
 
@@ -491,7 +465,7 @@ def predict(model: keras.Model, x: Any, top: int = 1) -> Prediction:
     info = model_info(model)
     batch, single = as_image_batch(x, info.input_shape)
     if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= info.num_classes:
-        raise InvalidArgumentError(f"top must be an int between 1 and {info.num_classes}, got {top!r}.")
+        raise InvalidArgumentError(t("errors.top", num=info.num_classes, top=top))
     probs = softmax(logits(model, batch))
     ids = np.argsort(-probs, axis=-1)[:, :top]
     top_p = np.take_along_axis(probs, ids, axis=-1)
