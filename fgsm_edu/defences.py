@@ -23,7 +23,7 @@ import tensorflow as tf
 
 from fgsm_edu import saving
 from fgsm_edu.attacks import direction, project
-from fgsm_edu.checks import as_image_batch, check_eps, check_labels
+from fgsm_edu.checks import as_image_batch, check_batch_size, check_eps, check_labels
 from fgsm_edu.errors import InvalidArgumentError
 from fgsm_edu.gradients import USE_PREDICTION, cross_entropy, loss_gradient_graph
 from fgsm_edu.models import model_info
@@ -121,7 +121,8 @@ def _check_fit_args(attack: str, labels: str, epochs: Any, batch_size: Any, adv_
         raise InvalidArgumentError(f"attack must be one of {ATTACKS}, got {attack!r}.")
     if labels not in LABELS:
         raise InvalidArgumentError(f"labels must be one of {LABELS}, got {labels!r}.")
-    for name, value in (("epochs", epochs), ("batch_size", batch_size), ("pgd_steps", pgd_steps)):
+    check_batch_size(batch_size)
+    for name, value in (("epochs", epochs), ("pgd_steps", pgd_steps)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise InvalidArgumentError(f"{name} must be a positive int, got {value!r}.")
     if adv_weight is None:

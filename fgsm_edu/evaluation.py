@@ -21,6 +21,7 @@ from fgsm_edu._compile import logits_graph, run
 from fgsm_edu.attacks import _pgd_step_graph, _run_fgsm, _sweep_graph, pgd, project
 from fgsm_edu.checks import (
     as_image_batch,
+    check_batch_size,
     check_clip,
     check_eps,
     check_epsilons,
@@ -168,8 +169,7 @@ def batches(
     Returns:
         (iterator of (x, y) numpy batches, number of batches or None).
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise InvalidArgumentError(f"batch_size must be a positive int, got {batch_size!r}.")
+    batch_size = check_batch_size(batch_size)
     if isinstance(data, tf.data.Dataset):
         return _dataset_batches(data)
     if hasattr(data, "x_test") and hasattr(data, "y_test"):

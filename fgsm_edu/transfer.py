@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from fgsm_edu.checks import as_image_batch, check_eps, check_labels
+from fgsm_edu.checks import as_image_batch, check_batch_size, check_eps, check_labels
 from fgsm_edu.errors import InvalidArgumentError
 from fgsm_edu.evaluation import _adversarial, _eps_limit, _plan, _valid
 from fgsm_edu.models import logits, model_info
@@ -61,13 +61,15 @@ def transfer_matrix(
         eps: the attack's epsilon.
         attack: "fgsm", "pgd" or "bim".
         batch_size: images per batch.
-        **attack_kwargs: passed to the attack (as in ``evaluate``).
+        **attack_kwargs: passed to the attack (as in ``evaluate``). For "pgd", ``seed`` seeds a
+            generator that gives every (batch, source model) pair its own random start: reproducible
+            with a seed, fresh each call with seed=None (the default, as in ``pgd`` and ``evaluate``).
 
     Returns:
         A TransferMatrix; its diagonal equals ``evaluate``'s accuracy at ``eps`` for FGSM and BIM.
     """
     names, found = _named(models)
-    info = model_info(found[0])
+    info, batch_size = model_info(found[0]), check_batch_size(batch_size)
     limit = _eps_limit(attack_kwargs, info.input_shape)  # as evaluate: by the norm and the clip range
     eps = check_eps(eps, limit=limit)
     _plan(attack, np.asarray([eps], np.float32), attack_kwargs, limit)
@@ -76,10 +78,12 @@ def transfer_matrix(
     if not len(batch):
         raise InvalidArgumentError("x holds no images; pass at least one (image, label) pair.")
     hits, clean = np.zeros((len(found), len(found))), np.zeros(len(found))
+    starts = np.random.default_rng(attack_kwargs.get("seed"))  # one random start per (batch, source)
     for start in range(0, len(batch), batch_size):
         xb, yb = batch[start : start + batch_size], labels[start : start + batch_size]
         for i, source in enumerate(found):
-            adv, clean_pred = _adversarial(source, xb, yb, eps, attack, attack_kwargs)
+            kwargs = {**attack_kwargs, "seed": int(starts.integers(2**32))} if attack == "pgd" else attack_kwargs
+            adv, clean_pred = _adversarial(source, xb, yb, eps, attack, kwargs)
             clean[i] += np.sum(clean_pred == yb)
             hits[i] += [np.sum(logits(target, adv).argmax(-1) == yb) for target in found]
     return TransferMatrix(names, hits / len(batch), clean / len(batch), eps)

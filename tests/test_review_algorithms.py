@@ -255,3 +255,95 @@ def test_large_image_ssim_keeps_the_standard_gaussian_window():
     a, b = rng.uniform(0, 1, (2, 1, 28, 28, 1)).astype(np.float32)
     expected = tf.image.ssim(tf.constant(a), tf.constant(b), max_val=1.0).numpy()  # 11x11, sigma 1.5
     np.testing.assert_allclose(ssim(a, b), expected, rtol=1e-6)
+
+
+# 6. transfer_matrix's PGD: a random start per (batch, source model), reproducible with a seed.
+
+
+def test_transfer_matrix_pgd_seeds_each_batch_and_source_differently_and_reproducibly(
+    digits_cnn, digits_linear, digits, monkeypatch
+):
+    from fgsm_edu import evaluation
+    from fgsm_edu.transfer import transfer_matrix
+
+    seen: list[int] = []
+
+    def recording_pgd(*args: object, **kwargs: object) -> np.ndarray:
+        seen.append(kwargs["seed"])  # type: ignore[arg-type]
+        return real_pgd(*args, **kwargs)
+
+    real_pgd = evaluation.pgd
+    monkeypatch.setattr(evaluation, "pgd", recording_pgd)
+    x, y = digits.x_test[:30], digits.y_test[:30]
+    models = {"cnn": digits_cnn, "linear": digits_linear}
+    runs = []
+    for seed in (3, 3, 4):
+        seen.clear()
+        matrix = transfer_matrix(models, x, y, 0.1, attack="pgd", batch_size=10, steps=2, seed=seed)
+        runs.append((list(seen), matrix.accuracy))
+    assert len(runs[0][0]) == 6 and len(set(runs[0][0])) == 6  # 3 batches x 2 sources, all different
+    assert runs[0][0] == runs[1][0] and np.array_equal(runs[0][1], runs[1][1])  # the same seed, the same matrix
+    assert not set(runs[0][0]) & set(runs[2][0])
+
+
+# 6. batch_size is checked wherever it is taken, with one message that says what to pass.
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True, "64", None])
+def test_every_batch_size_is_checked_with_one_clear_message(digits_cnn, digits_linear, digits, bad):
+    from fgsm_edu.errors import InvalidArgumentError
+    from fgsm_edu.evaluation import evaluate, most_confidently_fooled
+    from fgsm_edu.robustness import minimal_epsilon
+    from fgsm_edu.transfer import transfer_matrix
+
+    x, y = digits.x_test[:4], digits.y_test[:4]
+    calls = [
+        lambda: minimal_epsilon(digits_cnn, x, y, [0.0, 0.1], batch_size=bad),
+        lambda: transfer_matrix([digits_cnn, digits_linear], x, y, 0.1, batch_size=bad),
+        lambda: evaluate(digits_cnn, (x, y), [0.1], batch_size=bad, progress=False),
+        lambda: most_confidently_fooled(digits_cnn, x, y, 0.1, batch_size=bad),
+        lambda: adversarial_fit(build_digits_linear(), x, y, eps=0.1, batch_size=bad),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidArgumentError, match=r"batch_size must be a positive whole number.*batch_size=64"):
+            call()
+
+
+def test_batch_size_message_is_in_japanese_too():
+    from fgsm_edu import i18n
+    from fgsm_edu.checks import check_batch_size
+    from fgsm_edu.errors import InvalidArgumentError
+
+    i18n.set_language("ja")
+    try:
+        with pytest.raises(InvalidArgumentError, match="正の整数"):
+            check_batch_size(0)
+    finally:
+        i18n.set_language("en")
+    assert check_batch_size(np.int64(8)) == 8
+
+
+# 6. at_minimal_epsilon says which images do not flip at their epsilon.
+
+
+def test_at_minimal_epsilon_names_the_images_that_do_not_flip(digits_cnn, digits):
+    from fgsm_edu.models import logits
+    from fgsm_edu.robustness import at_minimal_epsilon, minimal_epsilon
+
+    x, y = digits.x_test[:40], digits.y_test[:40]
+    keep = logits(digits_cnn, x).argmax(-1) == y
+    x, y = x[keep], y[keep]
+    values = minimal_epsilon(digits_cnn, x, y, np.linspace(0, 0.4, 81))
+    flips = np.isfinite(values)
+    assert flips.sum() >= 3
+    x, y, values = x[flips][:3], y[flips][:3], values[flips][:3]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # at their minimal epsilons every image flips: no warning
+        edge = at_minimal_epsilon(digits_cnn, x, y, values)
+    assert (logits(digits_cnn, edge).argmax(-1) != y).all()
+    too_small = values.copy()
+    too_small[1] = 0.0  # FGSM at eps 0 leaves image 1 as it is, correctly classified
+    with pytest.warns(UserWarning, match=r"1 of 3 images are still classified correctly.*\[1\]"):
+        at_minimal_epsilon(digits_cnn, x, y, too_small)
