@@ -31,6 +31,7 @@ from fgsm_edu.checks import (
     valid_range,
 )
 from fgsm_edu.errors import InvalidArgumentError, InvalidTypeError
+from fgsm_edu.i18n import t
 from fgsm_edu.models import logits, model_info, softmax
 
 ATTACKS = ("fgsm", "pgd", "bim")
@@ -114,21 +115,23 @@ def _eps_limit(kwargs: dict[str, Any], input_shape: tuple[int | None, ...]) -> f
 def _plan(attack: str, epsilons: np.ndarray, kwargs: dict[str, Any], limit: float) -> _Plan:
     """Check the attack name and its keyword arguments; build the per-batch graph call."""
     if attack not in ATTACKS:
-        raise InvalidArgumentError(f"attack must be one of {', '.join(ATTACKS)}, got {attack!r}.")
+        raise InvalidArgumentError(t("errors.attack_name", attacks=", ".join(ATTACKS), attack=attack))
     unknown = sorted(set(kwargs) - _KWARGS[attack])
     if unknown:
         allowed = ", ".join(sorted(_KWARGS[attack]))
-        raise InvalidArgumentError(f"attack={attack!r} takes no argument {', '.join(unknown)}; it accepts {allowed}.")
+        unknown_names = ", ".join(unknown)
+        raise InvalidArgumentError(t("errors.attack_kwargs", attack=attack, unknown=unknown_names, allowed=allowed))
     norm = check_norm(kwargs.get("norm", np.inf))
     clip = tf.constant(check_clip(kwargs.get("clip", (0.0, 1.0))), tf.float32)
     if attack == "fgsm":
         return _Plan(_fgsm_sums, (tf.constant(epsilons), clip), (norm,), False, None)
     if norm == 1:
-        raise InvalidArgumentError(f"attack={attack!r} supports norm=np.inf or 2 (no L1 projection).")
+        raise InvalidArgumentError(t("errors.attack_l1", attack=attack))
     steps = kwargs.get("steps", 10)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise InvalidArgumentError(f"steps must be a positive int, got {steps!r}.")
+        raise InvalidArgumentError(t("errors.steps", steps=steps))
     size = kwargs.get("step_size")
+    # default step: 2.5 eps / steps, the rule of the Madry lab's robustness library (as pgd)
     alphas = epsilons * 2.5 / steps if size is None else np.full_like(epsilons, check_eps(size, "step_size", limit))
     random_start = attack == "pgd" and kwargs.get("random_start", True)
     consts = (tf.constant(epsilons), tf.constant(alphas, tf.float32), clip)
@@ -142,7 +145,7 @@ def _array_batches(
     x_arr, _ = as_image_batch(x, valid=valid)  # names the problem (None, a file name, a ragged list...) before len()
     y_arr = np.atleast_1d(np.asarray(y))
     if len(x_arr) != len(y_arr):
-        raise InvalidArgumentError(f"data has {len(x_arr)} images but {len(y_arr)} labels; pass one label per image.")
+        raise InvalidArgumentError(t("errors.data_count", images=len(x_arr), labels=len(y_arr)))
     starts = range(0, len(x_arr), batch_size)
     return ((x_arr[i : i + batch_size], y_arr[i : i + batch_size]) for i in starts), len(starts)
 
@@ -151,7 +154,7 @@ def _dataset_batches(data: tf.data.Dataset) -> tuple[Iterator[tuple[Any, Any]], 
     """Iterate a tf.data.Dataset of (x, y) batches as numpy pairs."""
     spec = data.element_spec
     if not (isinstance(spec, tuple) and len(spec) == 2):
-        raise InvalidArgumentError(f"the dataset must yield (x, y) batches, got elements {spec}; use .map(...) first.")
+        raise InvalidArgumentError(t("errors.dataset_elements", spec=spec))
     total = int(data.cardinality())
     return data.as_numpy_iterator(), (total if total >= 0 else None)
 
@@ -176,9 +179,7 @@ def batches(
         return _array_batches(data.x_test, data.y_test, batch_size, valid)
     if isinstance(data, tuple | list) and len(data) == 2:
         return _array_batches(data[0], data[1], batch_size, valid)
-    raise InvalidTypeError(
-        f"data must be an (x, y) pair of arrays or a tf.data.Dataset of (x, y) batches, got {type(data).__name__}."
-    )
+    raise InvalidTypeError(t("errors.data_type", type=type(data).__name__))
 
 
 _DISTRIBUTED: weakref.WeakKeyDictionary[Any, dict[Any, Any]] = weakref.WeakKeyDictionary()
@@ -296,7 +297,8 @@ def evaluate(
     valid = _valid(attack_kwargs)
     iterator, total = batches(data, batch_size, valid)
     correct, confidence, n = np.zeros(len(eps)), np.zeros(len(eps)), 0
-    for x_raw, y_raw in tqdm(iterator, total=total, desc=f"{attack.upper()} evaluation", disable=not progress):
+    desc = t("evaluation.progress", attack=attack.upper())
+    for x_raw, y_raw in tqdm(iterator, total=total, desc=desc, disable=not progress):
         parts = _checked_parts(x_raw, y_raw, info, plan, rng, valid)
         sums = _run_batch(model, plan, parts, strategy)
         correct, confidence = correct + np.asarray(sums[0]), confidence + np.asarray(sums[1])
@@ -368,7 +370,7 @@ def most_confidently_fooled(
     eps = check_eps(eps, limit=limit)
     _plan(attack, np.asarray([eps], np.float32), attack_kwargs, limit)
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise InvalidArgumentError(f"k must be a positive int, got {k!r}.")
+        raise InvalidArgumentError(t("errors.k", k=k))
     valid = _valid(attack_kwargs)
     iterator, _ = batches((x, y), batch_size, valid)
     best: list[tuple[float, int, np.ndarray, int, int, np.ndarray]] = []

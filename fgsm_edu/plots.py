@@ -65,9 +65,7 @@ def _one_image(image: Any, name: str = "image") -> np.ndarray:
     if arr.ndim == 4 and arr.shape[0] == 1:
         arr = arr[0]
     if arr.ndim != 3 or arr.shape[-1] not in (1, 3):
-        raise InvalidArgumentError(
-            f"{name} must have shape (H, W, 1) or (H, W, 3), got {arr.shape}; for a batch, pass one image: x[0]."
-        )
+        raise InvalidArgumentError(t("errors.one_image", name=name, shape=arr.shape))
     return arr
 
 
@@ -142,7 +140,7 @@ def _sweep_panels(sweep: Sweep, index: int) -> tuple[np.ndarray, np.ndarray, int
     images, probs, labels = sweep.images, sweep.probabilities, np.atleast_1d(sweep.labels)
     if images.ndim == 5:
         if not 0 <= index < images.shape[1]:
-            raise InvalidArgumentError(f"index must be in [0, {images.shape[1]}), got {index}.")
+            raise InvalidArgumentError(t("errors.index", n=images.shape[1], index=index))
         return images[:, index], probs[:, index], int(labels[index])
     return images, probs, int(labels[0])
 
@@ -182,14 +180,11 @@ def _curve_sets(results: Any) -> Mapping[str, Sequence[Mapping[str, Any]]]:
     """Accept {name: records} or one list of records; check the record keys."""
     sets = results if isinstance(results, Mapping) else {t("plots.model"): results}
     if not sets:
-        raise InvalidArgumentError("show_curves needs at least one model's records, e.g. {'CNN': records}.")
+        raise InvalidArgumentError(t("errors.no_records"))
     keys = {"eps", "accuracy", "mean_confidence"}
     for name, records in sets.items():
         if not records or not all(isinstance(r, Mapping) and keys <= set(r) for r in records):
-            raise InvalidArgumentError(
-                f"the records for {name!r} must be a non-empty list of dicts with keys eps, accuracy and "
-                "mean_confidence, as returned by fgsm_edu.evaluate(...)."
-            )
+            raise InvalidArgumentError(t("errors.bad_records", name=name))
     return sets
 
 
@@ -338,7 +333,7 @@ def show_pgd_history(histories: Mapping[str, Any], eps: float) -> Figure:
         The Figure: PGD accuracy (0 to 1) against epoch (1, 2, ...).
     """
     if not histories or not all(len(getattr(h, "pgd_accuracy", [])) for h in histories.values()):
-        raise InvalidArgumentError("each history needs pgd_accuracy: train with adversarial_fit(..., monitor=(x, y)).")
+        raise InvalidArgumentError(t("errors.no_pgd_history"))
     with _figure(9, 5.6) as fig:
         ax = fig.add_subplot()
         for i, (name, history) in enumerate(histories.items()):

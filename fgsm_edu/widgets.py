@@ -570,9 +570,7 @@ def _single_image(image: Any) -> np.ndarray:
     """Check that the explorer gets one image (H, W, C), not a batch."""
     arr, single = as_image_batch(image)
     if not single:
-        raise InvalidArgumentError(
-            f"the explorer shows one image of shape (H, W, C), got a batch of shape {arr.shape}; pass x[0]."
-        )
+        raise InvalidArgumentError(i18n.t("errors.explorer_batch", shape=arr.shape))
     return arr[0]
 
 
@@ -618,10 +616,7 @@ def compare_models(models: Mapping[str, Any], image: Any, label: Any = None, eps
         An ``EpsilonExplorer`` with one panel per model.
     """
     if not isinstance(models, Mapping) or not models:
-        raise InvalidArgumentError(
-            f"models must be a non-empty dict of name -> model, got {type(models).__name__}; "
-            'for example {"linear": load_model("digits_linear"), "CNN": load_model("digits_cnn")}.'
-        )
+        raise InvalidArgumentError(i18n.t("errors.models_dict", type=type(models).__name__))
     return EpsilonExplorer(dict(models), image, label, epsilons)
 
 
@@ -741,13 +736,10 @@ def _examples(data: Any) -> tuple[np.ndarray, np.ndarray | None]:
     if isinstance(data, DigitsData):
         return data.x_test, data.y_test
     if not isinstance(data, tuple | list) or len(data) != 2:
-        raise InvalidTypeError(f"data must be DigitsData or an (x, y) pair, got {type(data).__name__}.")
+        raise InvalidTypeError(i18n.t("errors.data_pair_type", type=type(data).__name__))
     x, y = np.asarray(data[0]), None if data[1] is None else np.asarray(data[1])
     if x.ndim != 4 or len(x) == 0 or (y is not None and len(y) != len(x)):
-        raise InvalidArgumentError(
-            f"data must be (x, y) with x of shape (N, H, W, C), N > 0, and one label per image; "
-            f"got x {x.shape} and y {None if y is None else y.shape}."
-        )
+        raise InvalidArgumentError(i18n.t("errors.data_pair_shape", x=x.shape, y=None if y is None else y.shape))
     return x, y
 
 
