@@ -64,19 +64,21 @@ def right(key: str = "correct", **fields: object) -> Feedback:
     return Feedback(True, t(key, None, **fields))
 
 
-def wrong(reason: str, hint: str | None = None, **fields: object) -> Feedback:
+def wrong(reason: str, hint: str | None = None, verdict: str = "not_quite", **fields: object) -> Feedback:
     """A "not quite" verdict built from catalogue keys for the reason and the hint.
 
     Args:
         reason: the i18n key that says what is wrong.
         hint: the i18n key of a hint, or None.
+        verdict: the key of the prefix: "not_quite" for a wrong answer, "not_yet" for none,
+            "not_checked" for an answer that broke the check (「惜しい」 only for a wrong answer).
         **fields: format fields shared by both texts.
 
     Returns:
         Feedback(correct=False).
     """
     hint_text = t("hint", hint=t(hint, None, **fields)) if hint else ""
-    return Feedback(False, t("not_quite", reason=t(reason, None, **fields)), hint_text)
+    return Feedback(False, t(verdict, reason=t(reason, None, **fields)), hint_text)
 
 
 def checker(fn: Callable[P, Feedback]) -> Callable[P, Feedback]:
@@ -92,11 +94,11 @@ def checker(fn: Callable[P, Feedback]) -> Callable[P, Feedback]:
     @functools.wraps(fn)
     def safe(*args: P.args, **kwargs: P.kwargs) -> Feedback:
         if args and (args[0] is None or args[0] is Ellipsis):
-            return wrong("ex_missing", "ex_missing_hint")
+            return wrong("ex_missing", "ex_missing_hint", verdict="not_yet")
         try:
             return fn(*args, **kwargs)
         except (ValueError, TypeError, ArithmeticError) as err:  # FgsmEduError subclasses these
-            return wrong("ex_error", "ex_error_hint", error=f"{type(err).__name__}: {err}")
+            return wrong("ex_error", "ex_error_hint", verdict="not_checked", error=f"{type(err).__name__}: {err}")
 
     return safe
 

@@ -20,7 +20,7 @@ def digit(digits, digits_cnn):
 def assert_rejected(feedback: ex.Feedback, *words: str) -> None:
     """A rejection says "Not quite", gives a hint, and mentions the given words."""
     assert isinstance(feedback, ex.Feedback) and not feedback.correct
-    assert feedback.message.startswith("Not quite") and feedback.hint.startswith("Hint")
+    assert feedback.message.startswith(("Not quite", "Not yet")) and feedback.hint.startswith("Hint")
     for word in words:
         assert word in str(feedback), (word, str(feedback))
 

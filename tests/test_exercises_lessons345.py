@@ -13,7 +13,7 @@ from fgsm_edu import exercises as ex
 def assert_rejected(feedback: ex.Feedback, *words: str) -> None:
     """A rejection says "Not quite", gives a hint, and mentions the given words."""
     assert isinstance(feedback, ex.Feedback) and not feedback.correct
-    assert feedback.message.startswith("Not quite") and feedback.hint.startswith("Hint")
+    assert feedback.message.startswith(("Not quite", "Not yet")) and feedback.hint.startswith("Hint")
     for word in words:
         assert word in str(feedback), (word, str(feedback))
 

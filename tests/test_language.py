@@ -139,10 +139,10 @@ def test_japanese_error_messages_and_unchanged_english(digits_cnn):
     try:
         cases = [
             (lambda: fe.fgsm(digits_cnn, x, 1, eps=0.1), "255 で割って"),
-            (lambda: fe.fgsm(digits_cnn, x / 255, 1, eps=8), "8/255 = 0.0314 のことですか"),
+            (lambda: fe.fgsm(digits_cnn, x / 255, 1, eps=8), "8/255 = 0.0314 のことでしょうか"),
             (lambda: fe.fgsm(digits_cnn, x / 255, 1, eps=-0.1), "0 以上"),
             (lambda: fe.fgsm(digits_cnn, x / 255, 12, eps=0.1), "10 未満の整数"),
-            (lambda: fe.load_model("digits-cnn"), "'digits-cnn' というモデルはありません.*'digits_cnn' のことですか"),
+            (lambda: fe.load_model("digits-cnn"), "'digits-cnn' というモデルはありません.*'digits_cnn' のことでしょうか"),
         ]
         for call, expected in cases:
             with pytest.raises(fe.FgsmEduError, match=expected):
