@@ -51,16 +51,20 @@ def _first_loss(attack: str, x: np.ndarray, y: np.ndarray, **kwargs: object) -> 
     return adversarial_fit(model, x, y, eps=0.2, attack=attack, epochs=1, batch_size=len(x), **kwargs)[0]
 
 
-def _losses(attack: str, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """(clean, adversarial) loss at the initial weights, on the batch as adversarial_fit orders it."""
+def _losses(attack: str, x: np.ndarray, y: np.ndarray, predicted: bool = False) -> tuple[float, float]:
+    """(clean, adversarial) loss at the initial weights, on the batch as adversarial_fit orders it.
+
+    predicted: attack the initial model's predictions on the clean images, given as fixed labels.
+    """
     keras.utils.set_random_seed(0)
     model = build_digits_linear()
     order = np.random.default_rng(0).permutation(len(x))
     xb, yb, seed = tf.constant(x[order]), tf.constant(y[order]), tf.constant([0, 0], tf.int32)
+    attack_y = tf.argmax(model(xb), -1, output_type=tf.int32) if predicted else yb
     if attack == "pgd":
-        adv = pgd_examples(model, xb, yb, tf.constant(0.2), 7, seed)
+        adv = pgd_examples(model, xb, attack_y, tf.constant(0.2), 7, seed)
     else:
-        adv = fgsm_rs_examples(model, xb, yb, tf.constant(0.2), seed)
+        adv = fgsm_rs_examples(model, xb, attack_y, tf.constant(0.2), seed)
     clean, hard = (float(tf.reduce_mean(cross_entropy(model(v, training=True), yb))) for v in (xb, adv))
     return clean, hard
 
@@ -72,6 +76,16 @@ def test_pgd_and_fgsm_rs_train_on_the_adversarial_loss_alone_by_default(digits, 
     assert abs(hard - clean) > 0.05  # the two objectives differ here
     assert _first_loss(attack, x, y) == pytest.approx(hard, rel=1e-4)
     assert _first_loss(attack, x, y, adv_weight=0.5) == pytest.approx(0.5 * (clean + hard), rel=1e-4)
+
+
+@pytest.mark.parametrize("attack", ["pgd", "fgsm_rs"])
+def test_adversarial_fit_with_predicted_labels_attacks_the_clean_prediction(digits, attack):
+    # The compiled training step, not only the example makers: its loss is the one of an attack on the
+    # clean images' predicted classes, passed as fixed labels (the initial linear model gets most wrong).
+    x, y = digits.x_train[:96], digits.y_train[:96]
+    _, hard = _losses(attack, x, y, predicted=True)
+    assert hard != pytest.approx(_losses(attack, x, y)[1], rel=1e-3)  # not the true-label attack
+    assert _first_loss(attack, x, y, labels="predicted", adv_weight=1.0) == pytest.approx(hard, rel=1e-4)
 
 
 def test_fgsm_training_is_goodfellows_half_and_half_by_default(digits):
