@@ -132,16 +132,16 @@ def check_quantize(quantize_: Any, clip: Any, norm: float) -> bool:
     return bool(quantize_)
 
 
-def _encode(pixels: np.ndarray, fmt: str, quality: int) -> bytes:
-    """Write one uint8 image (H, W, C) to PNG or JPEG bytes, in memory."""
+def _encode_png(pixels: np.ndarray) -> bytes:
+    """Write one uint8 image (H, W, C) to PNG bytes, in memory, with Pillow."""
     image = Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels)
     buffer = io.BytesIO()
-    image.save(buffer, format=fmt.upper(), **({"quality": quality} if fmt == "jpeg" else {}))
+    image.save(buffer, format="PNG")
     return buffer.getvalue()
 
 
 def _decode(data: bytes, channels: int) -> np.ndarray:
-    """Read PNG or JPEG bytes back into uint8 (H, W, C)."""
+    """Read PNG bytes back into uint8 (H, W, C)."""
     with Image.open(io.BytesIO(data)) as image:
         pixels = np.asarray(image.convert("L" if channels == 1 else "RGB"))
     return pixels[..., None] if channels == 1 else pixels
@@ -163,7 +163,7 @@ def round_trip(images: Any, format: str = "png", quality: int = 75) -> np.ndarra
     if fmt not in FORMATS:
         raise InvalidArgumentError(f"format must be 'png' or 'jpeg', got {format!r}.")
     if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 95:
-        raise InvalidArgumentError(f"quality must be an int from 1 to 95 (Pillow's JPEG range), got {quality!r}.")
+        raise InvalidArgumentError(f"quality must be an int from 1 to 95, got {quality!r}.")
     batch, single = as_image_batch(images)
     if batch.shape[-1] not in (1, 3):
         raise InvalidArgumentError(f"images must have 1 or 3 channels to be saved, got {batch.shape[-1]}.")
@@ -172,7 +172,7 @@ def round_trip(images: Any, format: str = "png", quality: int = 75) -> np.ndarra
     elif fmt == "jpeg":
         out = jpeg(tf.constant(batch), quality).numpy()
     else:
-        out = from_uint8(np.stack([_decode(_encode(p, fmt, quality), p.shape[-1]) for p in to_uint8(batch)]))
+        out = from_uint8(np.stack([_decode(_encode_png(p), p.shape[-1]) for p in to_uint8(batch)]))
     return out[0] if single else out
 
 
