@@ -304,7 +304,7 @@ def evaluate(
         correct, confidence = correct + np.asarray(sums[0]), confidence + np.asarray(sums[1])
         n += len(parts[0])
     if n == 0:
-        raise InvalidArgumentError("data holds no images; pass at least one (image, label) pair.")
+        raise InvalidArgumentError(t("errors.no_images"))
     return [
         {"eps": e, "accuracy": float(c / n), "mean_confidence": float(p / n), "n": n}
         for e, c, p in zip(_as_given(epsilons, eps), correct, confidence, strict=True)
