@@ -1,4 +1,8 @@
-"""The README's "Common mistakes" section quotes the package's real error messages: each line is run here."""
+"""The READMEs' "Common mistakes" sections quote the package's real error messages: each line is run here.
+
+README.md quotes them in English; README.ja.md (「よくある間違い」) quotes the same mistakes as the package
+prints them after ``fe.set_language("ja")``.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +15,21 @@ import pytest
 
 import fgsm_edu as fe
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README, README_JA = ROOT / "README.md", ROOT / "README.ja.md"
 ITEM = re.compile(r"^- (?P<what>[^:\n]+): `(?P<code>[^`\n]+)`\n  > (?P<message>.+)$", re.MULTILINE)
+ITEM_JA = re.compile(r"^- (?P<what>[^：\n]+)：`(?P<code>[^`\n]+)`\n  > (?P<message>.+)$", re.MULTILINE)
 
 
-def _section() -> str:
-    text = README.read_text(encoding="utf-8")
-    start = text.index("## Common mistakes")
+def _section(path: Path = README, heading: str = "## Common mistakes") -> str:
+    text = path.read_text(encoding="utf-8")
+    start = text.index(heading)
     end = text.find("\n## ", start + 1)
     return text[start : end if end > 0 else None]
 
 
 ITEMS = [m.groupdict() for m in ITEM.finditer(_section())]
+ITEMS_JA = [m.groupdict() for m in ITEM_JA.finditer(_section(README_JA, "## よくある間違い"))]
 
 
 def test_the_section_lists_the_usual_mistakes():
@@ -49,3 +56,21 @@ def test_each_mistake_gives_the_quoted_message(namespace, item):
     actual = f"{type(info.value).__name__}: {info.value}"
     assert actual == item["message"], f"update README.md, {item['what']!r}, to:\n  > {actual}"
     assert isinstance(info.value, ValueError | TypeError | OSError)
+
+
+def test_the_japanese_readme_lists_the_same_mistakes():
+    assert [item["code"] for item in ITEMS_JA] == [item["code"] for item in ITEMS]
+    quoted = [line for line in _section(README_JA, "## よくある間違い").splitlines() if line.startswith("  > ")]
+    assert len(quoted) == len(ITEMS_JA)
+
+
+@pytest.mark.parametrize("item", ITEMS_JA, ids=[item["code"] for item in ITEMS_JA])
+def test_each_mistake_gives_the_quoted_japanese_message(namespace, item):
+    fe.set_language("ja")
+    try:
+        with pytest.raises(fe.FgsmEduError) as info:
+            exec(item["code"], namespace)
+    finally:
+        fe.set_language("en")
+    actual = f"{type(info.value).__name__}: {info.value}"
+    assert actual == item["message"], f"update README.ja.md, {item['what']!r}, to:\n  > {actual}"
