@@ -39,6 +39,13 @@ class ModelInfo:
     class_names: tuple[str, ...] | None
     num_classes: int
 
+    def __str__(self) -> str:
+        """One line in the current language, e.g. "mnist_cnn: input (28, 28, 1), 10 classes (0, 1, ..., 9)"."""
+        names = self.class_names or ()
+        shown = ", ".join(names) if len(names) <= 10 else ", ".join([*names[:3], "…", *names[-2:]])
+        listed = t("models.info_names", names=shown) if names else ""
+        return t("models.info", name=self.name, shape=self.input_shape, num=self.num_classes, names=listed)
+
 
 def model_info(model: keras.Model) -> ModelInfo:
     """Return the ModelInfo of a model from ``load_model`` or ``wrap_model``.
@@ -419,7 +426,7 @@ def class_name(info: ModelInfo, class_id: int) -> str:
         The readable name.
     """
     names = info.class_names
-    return names[class_id] if names is not None else f"class {class_id}"
+    return names[class_id] if names is not None else t("models.class_n", id=class_id)
 
 
 def logits(model: keras.Model, x: Any, batch_size: int = 256) -> np.ndarray:

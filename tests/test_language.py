@@ -323,3 +323,17 @@ def test_an_empty_answer_is_not_close_in_japanese():
     assert empty.message == "まだです：答えが入っていません。" and "自分の答え" in empty.hint
     assert wrong.message.startswith("惜しい：") and broken.message.startswith("確認できません：")
     assert "（" not in broken.message.split("エラー：")[0]  # no nested brackets
+
+
+def test_printed_model_info_and_unnamed_classes_follow_the_language(digits_cnn):
+    from fgsm_edu.models import ModelInfo, class_name
+
+    info = fe.model_info(digits_cnn)
+    assert str(info) == "digits_cnn: input (8, 8, 1), 10 classes (0, 1, 2, 3, 4, 5, 6, 7, 8, 9)"
+    fe.set_language("ja")
+    try:
+        assert str(info) == "digits_cnn：入力 (8, 8, 1)、10 クラス（0, 1, 2, 3, 4, 5, 6, 7, 8, 9）"
+        assert class_name(ModelInfo("m", (8, 8, 1), None, 3), 2) == "クラス 2"
+    finally:
+        fe.set_language("en")
+    assert class_name(ModelInfo("m", (8, 8, 1), None, 3), 2) == "class 2"
