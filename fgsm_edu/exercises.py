@@ -188,7 +188,7 @@ def check_eps_units(answer: Any, tutorial_eps: float) -> Feedback:
     return wrong("ex_units_off", "ex_units_hint", answer=value)
 
 
-def smallest_flipping_eps(model: Any, image: Any, label: Any = None, epsilons: Any = None) -> float | None:
+def smallest_flipping_eps(model: Any, image: Any, label: Any = None, epsilons: Any = None) -> float:
     """The smallest eps of a grid at which FGSM changes the model's top-1 class (notebook 01, "Exercises").
 
     Args:
@@ -198,7 +198,7 @@ def smallest_flipping_eps(model: Any, image: Any, label: Any = None, epsilons: A
         epsilons: the grid (default 0.001, 0.002, ..., 0.3).
 
     Returns:
-        That eps, or None if no eps of the grid flips the label.
+        That eps, or ``np.inf`` if no eps of the grid flips the label.
     """
     from fgsm_edu.attacks import fgsm_sweep
     from fgsm_edu.models import predict
@@ -210,7 +210,7 @@ def smallest_flipping_eps(model: Any, image: Any, label: Any = None, epsilons: A
         flipped = np.flatnonzero(sweep.top1()[0] != clean)
         if flipped.size:
             return round(float(sweep.epsilons[flipped[0]]), 6)
-    return None
+    return float(np.inf)
 
 
 @checker
@@ -218,7 +218,7 @@ def check_flip_eps(answer: Any, model: Any, image: Any, label: Any = None) -> Fe
     """Check "the smallest eps that flips the label" to within 0.002 (notebook 01, "Exercises").
 
     Args:
-        answer: the learner's eps.
+        answer: the learner's eps, or ``np.inf`` when no eps of 0.001, 0.002, ..., 0.3 flips it.
         model: the model.
         image: one image.
         label: the label attacked (None: the model's prediction).
@@ -229,14 +229,18 @@ def check_flip_eps(answer: Any, model: Any, image: Any, label: Any = None) -> Fe
     from fgsm_edu.attacks import fgsm
     from fgsm_edu.models import predict
 
+    if np.ndim(answer) == 0 and isinstance(answer, float | int | np.floating) and np.isposinf(answer):
+        smallest = smallest_flipping_eps(model, image, label)
+        if np.isinf(smallest):
+            return right("ex_flip_never")
+        return wrong("ex_flip_inf_but_flips", "ex_flip_hint", eps=smallest)
     eps = as_number(answer)
     if eps < 0:
         return wrong("ex_eps_negative", "ex_flip_hint", answer=eps)
     clean, adv = predict(model, image), predict(model, fgsm(model, image, label, eps=eps))
     if int(np.ravel(adv.ids)[0]) == int(np.ravel(clean.ids)[0]):
         return wrong("ex_flip_no_flip", "ex_flip_hint", eps=eps, label=clean.label)
-    smallest = smallest_flipping_eps(model, image, label)
-    if smallest is not None and eps > smallest + 0.002:
+    if eps > smallest_flipping_eps(model, image, label) + 0.002:
         return wrong("ex_flip_too_big", "ex_flip_hint", eps=eps)
     return right("ex_flip_right", eps=eps, label=clean.label, new=adv.label)
 
@@ -640,3 +644,8 @@ def check_best_source(answer: Any, matrix: Any, target: str) -> Feedback:
     if np.isclose(column[chosen], column[best]):
         return right("ex_source_right", source=answer, target=target, acc=column[chosen])
     return wrong("ex_source_weaker", "ex_source_hint", answer=answer, target=target, acc=column[chosen])
+
+
+# --- Exercises where the learner writes the idea (lessons 05 and 06): the checkers live in implement.py ---
+
+from fgsm_edu.implement import check_below_minimal, check_broken_defence, check_transfer_ratio  # noqa: E402, F401
