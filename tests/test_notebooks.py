@@ -159,7 +159,9 @@ def solutions(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
         )
         if found:
             check = next(c.source for c in reversed(nb.cells[:i]) if c.cell_type == "code")
-            assert "exercises." in check, f"the cell before the solution in cell {i} should call a checker"
+            assert re.search(r"\b(exercises|understanding)\.check_", check), (
+                f"the cell before the solution in cell {i} should call a checker"
+            )
             pairs.append((found.group(1), check))
     return pairs
 
