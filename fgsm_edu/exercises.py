@@ -648,4 +648,13 @@ def check_best_source(answer: Any, matrix: Any, target: str) -> Feedback:
 
 # --- Exercises where the learner writes the idea (lessons 05 and 06): the checkers live in implement.py ---
 
-from fgsm_edu.implement import check_below_minimal, check_broken_defence, check_transfer_ratio  # noqa: E402, F401
+IMPLEMENTED = ("check_below_minimal", "check_broken_defence", "check_transfer_ratio")
+
+
+def __getattr__(name: str) -> Any:
+    """``exercises.check_*`` for the checkers in ``fgsm_edu.implement`` (notebooks 05 and 06, "Exercises")."""
+    if name in IMPLEMENTED:
+        from fgsm_edu import implement
+
+        return getattr(implement, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

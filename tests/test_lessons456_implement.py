@@ -110,3 +110,12 @@ def test_lesson_checks_use_exercises_and_every_feedback_key_exists_in_both_langu
     keys = [k for k in MESSAGES if k.startswith(("implement.", "lesson04.", "lesson05.", "lesson06."))]
     assert len(keys) > 60 and all(set(MESSAGES[k]) == {"en", "ja"} for k in keys)
     assert not any("False" in MESSAGES[k][lang] for k in keys for lang in ("en", "ja"))
+
+
+def test_implement_imports_first_and_the_lessons_reach_its_checkers_through_exercises():
+    import subprocess
+    import sys
+
+    code = "import fgsm_edu.implement as i, fgsm_edu.exercises as e\n"
+    code += "assert e.check_broken_defence is i.check_broken_defence"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=300).returncode == 0
