@@ -15,6 +15,8 @@ LOGITS = np.array([[2.0, -1.0, 0.5], [10.0, 0.0, -3.0]])
 @pytest.fixture(autouse=True)
 def _english():
     fe.set_language("en")
+    yield
+    fe.set_language("en")  # the last test switches to Japanese
 
 
 def probabilities() -> np.ndarray:
