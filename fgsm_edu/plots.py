@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from fgsm_edu.attacks import Sweep
 from fgsm_edu.errors import InvalidArgumentError
@@ -304,16 +305,9 @@ def show_transfer(matrix: Any) -> Figure:
         ax.imshow(acc, cmap="RdYlGn", vmin=0.0, vmax=1.0)
         for (i, j), value in np.ndenumerate(acc):
             ink = "white" if not 0.2 <= value <= 0.8 else "black"  # readable on the dark ends of the colour map
-            ax.text(
-                j,
-                i,
-                f"{value:.1%}",
-                ha="center",
-                va="center",
-                fontsize=15,
-                color=ink,
-                weight="bold" if i == j else None,
-            )
+            ax.text(j, i, f"{value:.1%}", ha="center", va="center", fontsize=15, color=ink)
+            if i == j:  # a frame, not bold type: the Japanese font has no bold face (matplotlib would warn)
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=2))
         ax.set_xticks(range(len(names)), names)
         ax.set_yticks(range(len(names)), names)
         ax.set_xlabel(t("plots.target_axis"))
