@@ -47,7 +47,8 @@ ALLOWED_IN_JA = frozenset((
     "fgsm", "pgd", "bim", "mnist", "imagenet", "mobilenetv", "jpeg", "png", "psnr", "ssim", "linf", "eps",
     "keras", "tensorflow", "numpy", "colab", "bpda", "eot", "logits", "softmax", "argmax", "sign", "grad",
     "clip", "max", "min", "std", "lenet", "pytorch", "cleverhans", "art", "foolbox", "madry", "wong", "goodfellow",
-    "kurakin", "rgb", "uint", "float", "dtype", "shape", "nan", "inf", "cnn",
+    "kurakin", "rgb", "uint", "float", "dtype", "shape", "nan", "inf", "cnn", "none", "python", "ipywidgets",
+    "matplotlib", "pillow",
 ))
 # fmt: on
 # What must never appear in a cell's output: tracebacks, TensorFlow / absl / CUDA log noise, and
@@ -188,6 +189,7 @@ def printed_text(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
 def english_words(text: str) -> set[str]:
     """Latin-letter words in a Japanese lesson's output that are not names or notation (ALLOWED_IN_JA)."""
     text = re.sub(r"<[^>]+>", " ", text)  # HTML tags and attributes are markup, not text
+    text = re.sub(r"\bfgsm-edu(?: [a-z]+)?", " ", text)  # the package's name and its commands (fgsm-edu download)
     return {w for w in re.findall(r"[A-Za-z][A-Za-z'-]{2,}", text) if w.lower() not in allowed_in_ja()}
 
 
@@ -217,6 +219,7 @@ def check_printed(nb: nbformat.NotebookNode, lang: str, path_name: str) -> None:
 def test_the_english_words_check_names_prose_and_spares_names_and_notation():
     assert english_words("正解率 accuracy (FGSM, eps = 0.1, mnist_cnn): Labrador retriever") == {"accuracy"}
     assert english_words("<b style='color:red'>予想</b>") == set()
+    assert english_words("自宅で fgsm-edu download を実行（Python 3.11, ipywidgets 8.1）") == set()
 
 
 def run_lesson(nb: nbformat.NotebookNode, env: dict[str, str], check_solutions: bool) -> float:
