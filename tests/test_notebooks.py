@@ -37,7 +37,6 @@ if "google.colab" in sys.modules:
         %pip install --quiet --no-deps "fgsm-edu @ git+https://github.com/fgsm-edu/fgsm-edu"
 import fgsm_edu as fe
 
-fe.check_environment()
 %matplotlib inline"""
 BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -48,7 +47,7 @@ ALLOWED_IN_JA = frozenset((
     "keras", "tensorflow", "numpy", "colab", "bpda", "eot", "logits", "softmax", "argmax", "sign", "grad",
     "clip", "max", "min", "std", "lenet", "pytorch", "cleverhans", "art", "foolbox", "madry", "wong", "goodfellow",
     "kurakin", "rgb", "uint", "float", "dtype", "shape", "nan", "inf", "cnn", "none", "python", "ipywidgets",
-    "matplotlib", "pillow",
+    "matplotlib", "pillow", "mirko", "wikimedia", "commons", "by-sa",  # the photo credit: names and licence
 ))
 # fmt: on
 # What must never appear in a cell's output: tracebacks, TensorFlow / absl / CUDA log noise, and
@@ -99,6 +98,10 @@ def test_follows_the_lesson_conventions(path):
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code[0].source == SETUP, "the setup cell must be identical in every notebook"
     assert "import fgsm_edu" in code[0].source
+    after_parameters = code[[i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", [])][0] + 1]
+    assert after_parameters.source.startswith("fe.set_language(LANG)\nfe.check_environment()"), (
+        "the cell after the parameters sets the language, then checks the environment in that language"
+    )
     p = parameters_index(nb)
     assert nb.cells[p] is code[1], "the parameters cell is the second code cell"
     assert re.search(r'^LANG = "(en|ja)"', nb.cells[p].source, re.M)
