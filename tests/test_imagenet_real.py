@@ -177,12 +177,12 @@ def test_lesson_06_runs_on_the_real_weights(lang, imagenet_mirror, tmp_path, cap
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", LESSONS, ids=["en", "ja"])
-def test_lesson_01_runs_on_the_real_weights(path, imagenet_mirror, tmp_path, capsys):
+@pytest.mark.parametrize(("path", "lang"), zip(LESSONS, ["en", "ja"], strict=True), ids=["en", "ja"])
+def test_lesson_01_runs_on_the_real_weights(path, lang, imagenet_mirror, tmp_path, capsys):
     nb, elapsed = _run_on_real_weights(path, imagenet_mirror, tmp_path)
     with capsys.disabled():
         print(f"\n[notebook time] {path.relative_to(NOTEBOOKS)} [WEIGHTS=imagenet]: {elapsed:.1f} s")
-    assert _outputs(nb, "print(setup.kind)").startswith("imagenet\n")
+    assert _outputs(nb, "setup = fe.lesson_model_and_image").startswith(t("lesson_imagenet", lang=lang))
     rounding = re.search(r"(\d\.\de[+-]\d\d)", _outputs(nb, "preprocess_input("))
     assert rounding and float(rounding.group(1)) < 1e-6, _outputs(nb, "preprocess_input(")
     lines = _outputs(nb, "tutorial_fgsm(image_pm1").splitlines()
