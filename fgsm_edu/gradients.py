@@ -32,7 +32,44 @@ def cross_entropy(logits: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
     return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
 
 
-def loss_gradient_graph(model: Any, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+def margin(logits: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+    """Carlini & Wagner's margin loss: max_{j != y} z_j - z_y, positive once ``y`` is no longer on top (notebook 05).
+
+    Targeted attacks descend it for their target t, which raises z_t - max_{j != t} z_j.
+    Explained in notebook 05, "An evaluation you can trust".
+
+    Args:
+        logits: (N, classes) model outputs before softmax.
+        y: (N,) integer class labels.
+
+    Returns:
+        (N,) per-example margins.
+    """
+    own = tf.equal(tf.range(tf.shape(logits)[-1])[None], tf.cast(y, tf.int32)[:, None])
+    others = tf.where(own, tf.fill(tf.shape(logits), logits.dtype.min), logits)
+    return tf.reduce_max(others, -1) - tf.reduce_sum(tf.where(own, logits, tf.zeros_like(logits)), -1)
+
+
+LOSSES = {"ce": cross_entropy, "margin": margin}  # the losses an attack may ascend (pgd's loss=)
+
+
+def attack_loss(logits: tf.Tensor, y: tf.Tensor, loss: str = "ce") -> tf.Tensor:
+    """The per-example loss an attack ascends: cross-entropy ("ce") or the C&W margin ("margin").
+
+    Args:
+        logits: (N, classes) model outputs before softmax.
+        y: (N,) integer class labels.
+        loss: "ce" or "margin" (notebook 05, "An evaluation you can trust").
+
+    Returns:
+        (N,) per-example losses.
+    """
+    return LOSSES[loss](logits, y)
+
+
+def loss_gradient_graph(
+    model: Any, x: tf.Tensor, y: tf.Tensor, loss: str = "ce"
+) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     """grad_x of the summed loss, plus the logits and the labels used (compiled per model).
 
     Labels equal to USE_PREDICTION are replaced by the model's prediction on ``x``.
@@ -42,6 +79,7 @@ def loss_gradient_graph(model: Any, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tens
         model: a model taking [0, 1] pixels and returning logits.
         x: (N, H, W, C) float32 pixels.
         y: (N,) int32 labels, or USE_PREDICTION.
+        loss: "ce" (cross-entropy, the default) or "margin" (C&W; notebook 05, "An evaluation you can trust").
 
     Returns:
         (gradient like x, logits (N, classes), labels (N,)).
@@ -51,8 +89,8 @@ def loss_gradient_graph(model: Any, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tens
         logits = model(x, training=False)
         predicted = tf.argmax(logits, axis=-1, output_type=tf.int32)
         labels = tf.stop_gradient(tf.where(y < 0, predicted, y))
-        loss = tf.reduce_sum(cross_entropy(logits, labels))
-    return tape.gradient(loss, x), logits, labels
+        total = tf.reduce_sum(attack_loss(logits, labels, loss))
+    return tape.gradient(total, x), logits, labels
 
 
 def prepare(

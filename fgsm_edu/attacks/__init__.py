@@ -1,11 +1,14 @@
 """FGSM and friends: adv_x = clip(x + eps * sign(grad_x J(theta, x, y))).
 
 Explained in notebook 01 ("The FGSM equation, term by term") and notebook 04 ("Beyond FGSM").
-L2 and L1 fast-gradient variants follow CleverHans's ``optimize_linear`` exactly.
+L2 and L1 fast-gradient variants follow CleverHans's ``optimize_linear`` exactly. PGD's restarts and
+margin loss, and the gradient-free Square Attack (``fgsm_edu.attacks.square``), belong to notebook 05,
+"An evaluation you can trust".
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,11 +17,29 @@ import tensorflow as tf
 
 from fgsm_edu import saving
 from fgsm_edu._compile import logits_graph, run
+from fgsm_edu.attacks.square import square_attack
 from fgsm_edu.checks import check_clip, check_eps, check_epsilons, check_norm, eps_limit, valid_range
 from fgsm_edu.errors import InvalidArgumentError
-from fgsm_edu.gradients import loss_gradient_graph, prepare
+from fgsm_edu.gradients import LOSSES, attack_loss, loss_gradient_graph, prepare
+from fgsm_edu.i18n import t
 from fgsm_edu.models import logits as forward_logits
 from fgsm_edu.models import model_info
+
+__all__ = [
+    "PgdPlan",
+    "Sweep",
+    "bim",
+    "direction",
+    "fgsm",
+    "fgsm_sweep",
+    "pgd",
+    "pgd_descend",
+    "pgd_plan",
+    "pgd_score",
+    "pgd_starts",
+    "project",
+    "square_attack",
+]
 
 _TINY = 1e-12
 
@@ -241,11 +262,124 @@ def _pgd_step_graph(
     clip: tf.Tensor,
     sign: float,
     norm: float,
+    loss: str = "ce",
 ) -> tf.Tensor:
     """One projected step: a fast-gradient step from ``adv``, projected around ``x``, clipped."""
-    grad, _, _ = loss_gradient_graph(model, adv, y)
+    grad, _, _ = loss_gradient_graph(model, adv, y, loss)
     moved = tf.clip_by_value(adv + sign * step_size * direction(grad, norm), clip[0], clip[1])
     return tf.clip_by_value(x + project(moved - x, eps, norm), clip[0], clip[1])
+
+
+def _score_graph(model: Any, adv: tf.Tensor, y: tf.Tensor, sign: float, loss: str) -> tuple[tf.Tensor, tf.Tensor]:
+    """Each image's attack objective (sign * loss) and whether it is fooled (untargeted) or hit (targeted)."""
+    logits = logits_graph(model, adv)
+    predicted = tf.argmax(logits, -1, output_type=tf.int32)
+    fooled = tf.equal(predicted, y) if sign < 0 else tf.not_equal(predicted, y)
+    return sign * attack_loss(logits, y, loss), fooled
+
+
+@dataclass(frozen=True)
+class PgdPlan:
+    """A checked PGD run as tensors, shared by ``pgd`` and the loss-vs-step curves (notebook 05)."""
+
+    x: tf.Tensor  # (N, H, W, C) the clean batch
+    labels: tf.Tensor  # (N,) int32: true, target, or the clean prediction
+    eps: tf.Tensor
+    alpha: tf.Tensor
+    clip: tf.Tensor
+    sign: float  # +1 untargeted, -1 targeted
+    norm: float
+    steps: int
+    loss: str
+    eps_value: float
+    single: bool
+
+
+def pgd_plan(
+    model: Any, x: Any, y: Any, eps: Any, *, step_size: Any, steps: Any, norm: Any, clip: Any, targeted: bool, loss: Any
+) -> PgdPlan:
+    """Check PGD's arguments once; the labels for y=None are the clean prediction (notebook 04).
+
+    Args:
+        model, x, y, eps, step_size, steps, norm, clip, targeted, loss: as in ``pgd``.
+
+    Returns:
+        A PgdPlan of tensors, so repeated runs never retrace.
+    """
+    norm, low_high, valid, _, limit = _options(model, norm, clip, False)
+    eps = check_eps(eps, limit=limit)
+    if norm == 1:
+        raise InvalidArgumentError(t("attacks.pgd_l1"))
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise InvalidArgumentError(t("errors.steps", steps=steps))
+    if not isinstance(loss, str) or loss not in LOSSES:
+        raise InvalidArgumentError(t("attacks.loss", loss=loss, losses=", ".join(map(repr, LOSSES))))
+    alpha = check_eps(2.5 * eps / steps if step_size is None else step_size, name="step_size", limit=limit)
+    batch, labels, single = prepare(model, x, y, targeted, valid)
+    if y is None:  # fix the labels once: the model's prediction on the clean images (a forward pass)
+        labels = forward_logits(model, batch).argmax(-1).astype(np.int32)
+    consts = (tf.constant(batch), tf.constant(labels), tf.constant(eps, tf.float32), tf.constant(alpha, tf.float32))
+    return PgdPlan(
+        *consts, tf.constant(low_high, tf.float32), -1.0 if targeted else 1.0, norm, steps, loss, eps, single
+    )
+
+
+def pgd_starts(plan: PgdPlan, random_start: bool, seed: int | None, restarts: int) -> Iterator[tf.Tensor]:
+    """The starting points of the restarts, drawn in turn from one generator: the first is ``restarts=1``'s.
+
+    Args:
+        plan: the checked run.
+        random_start: uniform in the L-inf eps-box (projected for L2), or x itself.
+        seed: the generator's seed (None: fresh).
+        restarts: how many starting points.
+
+    Returns:
+        An iterator of (N, H, W, C) starting points.
+    """
+    rng = np.random.default_rng(seed)
+    for _ in range(restarts):
+        if not random_start:
+            yield plan.x
+            continue
+        noise = tf.constant(rng.uniform(-plan.eps_value, plan.eps_value, plan.x.shape).astype(np.float32))
+        yield tf.clip_by_value(plan.x + project(noise, plan.eps, plan.norm), plan.clip[0], plan.clip[1])
+
+
+def pgd_score(model: Any, plan: PgdPlan, adv: tf.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """Each image's attack objective (its loss, negated for targeted) and whether the attack succeeded.
+
+    Args:
+        model: the attacked model.
+        plan: the checked run.
+        adv: (N, H, W, C) candidate images.
+
+    Returns:
+        ((N,) objectives, (N,) bool successes).
+    """
+    score, fooled = run(model, _score_graph, adv, plan.labels, plan.sign, plan.loss)
+    return score.numpy(), fooled.numpy()
+
+
+def pgd_descend(model: Any, plan: PgdPlan, adv: tf.Tensor, trace: list[float] | None = None) -> tf.Tensor:
+    """Run the plan's steps from one starting point (one compiled step per call, no retracing).
+
+    Args:
+        model: the attacked model.
+        plan: the checked run.
+        adv: the starting point.
+        trace: if given, the mean objective over the images is appended at the start and after each
+            step (notebook 05, "An evaluation you can trust": do the loss curves converge?).
+
+    Returns:
+        The images after ``plan.steps`` projected steps.
+    """
+    args = (plan.labels, plan.eps, plan.alpha, plan.clip, plan.sign, plan.norm, plan.loss)
+    for step in range(plan.steps + 1):
+        if trace is not None:
+            trace.append(float(np.mean(pgd_score(model, plan, adv)[0])))
+        if step < plan.steps:
+            adv = run(model, _pgd_step_graph, plan.x, adv, *args)
+    return adv
 
 
 def pgd(
@@ -262,6 +396,8 @@ def pgd(
     random_start: bool = True,
     seed: int | None = None,
     quantize: bool = False,
+    restarts: int = 1,
+    loss: str = "ce",
 ) -> np.ndarray:
     """Projected gradient descent: repeated small FGSM steps kept inside the eps-ball (notebook 04).
 
@@ -281,30 +417,44 @@ def pgd(
             sample is then projected onto the L2 ball (not uniform in the ball, as CleverHans samples).
         seed: the seed of that random start (None: a fresh one each call).
         quantize: put the result on the 8-bit grid, within max(eps, half a grey level) of ``x`` (notebook 06).
+        restarts: run PGD from this many random starts and keep each image's worst case: the first
+            restart that fools it, else the one with the highest loss (notebook 05, "An evaluation you
+            can trust"). The first start is the one ``restarts=1`` uses with the same seed.
+        loss: "ce" (cross-entropy) or "margin" (Carlini & Wagner's max_{j != y} z_j - z_y on logits).
 
     Returns:
         The adversarial images, same shape as ``x``.
     """
-    norm, low_high, valid, quantized, limit = _options(model, norm, clip, quantize)
-    eps = check_eps(eps, limit=limit)
-    if norm == 1:
-        raise InvalidArgumentError("pgd supports norm=np.inf or norm=2 (no L1 projection); use fgsm(norm=1).")
-    if not isinstance(steps, int) or steps < 1:
-        raise InvalidArgumentError(f"steps must be a positive int, got {steps!r}.")
-    alpha = check_eps(2.5 * eps / steps if step_size is None else step_size, name="step_size", limit=limit)
-    batch, labels, single = prepare(model, x, y, targeted, valid)
-    if y is None:  # fix the labels once: the model's prediction on the clean images (a forward pass)
-        labels = forward_logits(model, batch).argmax(-1).astype(np.int32)
-    x_t, clip_t = tf.constant(batch), tf.constant(low_high, tf.float32)
-    adv = x_t
-    if random_start:
-        noise = np.random.default_rng(seed).uniform(-eps, eps, batch.shape).astype(np.float32)
-        adv = tf.clip_by_value(x_t + project(tf.constant(noise), eps, norm), clip_t[0], clip_t[1])
-    args = (tf.constant(labels), tf.constant(eps, tf.float32), tf.constant(alpha, tf.float32), clip_t)
-    for _ in range(steps):
-        adv = run(model, _pgd_step_graph, x_t, adv, *args, -1.0 if targeted else 1.0, norm)
-    out = (saving.quantize(adv, x_t, eps) if quantized else adv).numpy()
-    return out[0] if single else out
+    quantized = _options(model, norm, clip, quantize)[3]
+    plan = pgd_plan(
+        model, x, y, eps, step_size=step_size, steps=steps, norm=norm, clip=clip, targeted=targeted, loss=loss
+    )
+    starts = pgd_starts(plan, random_start, seed, _check_restarts(restarts, random_start))
+    best, best_score, best_fooled = _pgd_result(model, plan, next(starts), quantized)
+    for start in starts:
+        adv, score, fooled = _pgd_result(model, plan, start, quantized)
+        take = ~best_fooled & (fooled | (score > best_score))
+        best[take], best_score[take] = adv[take], score[take]
+        best_fooled |= fooled
+    return best[0] if plan.single else best
+
+
+def _pgd_result(
+    model: Any, plan: PgdPlan, start: tf.Tensor, quantized: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One restart: descend from ``start`` (then quantize if asked); return the images, objectives, successes."""
+    adv = pgd_descend(model, plan, start)
+    adv = saving.quantize(adv, plan.x, plan.eps) if quantized else adv
+    return (adv.numpy(), *pgd_score(model, plan, adv))
+
+
+def _check_restarts(restarts: Any, random_start: bool) -> int:
+    """Check ``restarts``: a positive int, and more than one only with a random start (notebook 05)."""
+    if isinstance(restarts, bool) or not isinstance(restarts, int | np.integer) or restarts < 1:
+        raise InvalidArgumentError(t("attacks.restarts", restarts=restarts))
+    if restarts > 1 and not random_start:
+        raise InvalidArgumentError(t("attacks.restarts_no_random", restarts=restarts))
+    return int(restarts)
 
 
 def bim(model: Any, x: Any, y: Any = None, eps: float = 0.03, **kwargs: Any) -> np.ndarray:
