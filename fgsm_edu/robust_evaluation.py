@@ -93,14 +93,19 @@ class RobustAccuracy:
     def _repr_html_(self) -> str:
         rows = self.rows()
         cells = [
-            f"<tr><td style='text-align:left'>{'<b>' * (i == len(rows) - 1)}{html.escape(label)}</td>"
-            f"<td>{value:.1%}</td></tr>"
+            f"<tr><td style='text-align:left'>{_bold(html.escape(label), i == len(rows) - 1)}</td>"
+            f"<td>{_bold(f'{value:.1%}', i == len(rows) - 1)}</td></tr>"
             for i, (label, value) in enumerate(rows)
         ]
         head = f"<tr><th style='text-align:left'>{t('robust_evaluation.attack')}</th>"
         head += f"<th>{t('robust_evaluation.accuracy')}</th></tr>"
         caption = html.escape(t("robust_evaluation.title", eps=self.eps, n=self.clean_correct.size))
         return f"<table><caption>{caption}</caption>{head}{''.join(cells)}</table>"
+
+
+def _bold(text: str, bold: bool) -> str:
+    """``text`` in <b> when ``bold`` (the worst-case row: the number to report)."""
+    return f"<b>{text}</b>" if bold else text
 
 
 def _label(name: str) -> str:

@@ -4,7 +4,8 @@ It never computes a gradient: it tries a random square of +-eps at a time and ke
 Wagner's margin improves. A defence that only hides its gradient (notebook 06's JPEG) does not stop it,
 which is why it belongs to the checklist of notebook 05, "An evaluation you can trust". The schedule of
 the square's size and the vertical-stripe start follow the authors' code (max-andr/square-attack,
-``square_attack_linf``), batched over images.
+``square_attack_linf``), batched over images. Where a square would change nothing, the authors draw its
+signs again; here it takes the opposite sign in every channel (the same thing for grey images).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from fgsm_edu.models import model_info
 
 # The authors' schedule: p halves at these fractions of the query budget (in ten-thousandths).
 _HALVINGS = (10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000)
+# The authors' code never spends a query on a square that changes nothing (it draws again); ART's
+# SquareAttack does. tests/test_square.py switches this off to compare the rest with ART.
+_REDRAW = True
 
 
 def square_fraction(p_init: float, iteration: int, queries: int) -> float:
@@ -58,6 +62,7 @@ def _square_step_graph(
     eps: tf.Tensor,
     clip: tf.Tensor,
     sign: float,
+    redraw: bool = True,
 ) -> tuple[tf.Tensor, tf.Tensor]:
     """One query per image: its square set to x +- eps (flipped if that changes nothing), and its objective."""
     rows, cols = tf.range(tf.shape(x)[1])[None], tf.range(tf.shape(x)[2])[None]
@@ -69,8 +74,9 @@ def _square_step_graph(
         return tf.where(mask, tf.clip_by_value(x + s * eps, clip[0], clip[1]), best)
 
     candidate = with_square(signs)
-    unchanged = tf.reduce_all(tf.abs(candidate - best) < 1e-7, axis=[1, 2, 3])
-    candidate = tf.where(unchanged[:, None, None, None], with_square(-signs), candidate)
+    if redraw:  # for one channel, the authors' "draw again" is the other sign
+        unchanged = tf.reduce_all(tf.abs(candidate - best) < 1e-7, axis=[1, 2, 3])
+        candidate = tf.where(unchanged[:, None, None, None], with_square(-signs), candidate)
     return candidate, _objective_graph(model, candidate, y, sign)
 
 
@@ -152,7 +158,7 @@ def _square_search(
         corners = np.stack([rng.integers(0, h - size, len(todo)), rng.integers(0, w - size, len(todo))], 1)
         signs = rng.choice(np.array([-1, 1], np.float32), size=(len(todo), 1, 1, c))
         args = (tf.constant(labels[todo]), tf.constant(corners, tf.int32), tf.constant(size), tf.constant(signs))
-        candidate, new = run(model, _square_step_graph, x[todo], tf.constant(best[todo]), *args, *consts)
+        candidate, new = run(model, _square_step_graph, x[todo], tf.constant(best[todo]), *args, *consts, _REDRAW)
         better = new.numpy() > score[todo]
         best[todo[better]], score[todo[better]] = candidate.numpy()[better], new.numpy()[better]
     return best
