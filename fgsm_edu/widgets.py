@@ -42,88 +42,55 @@ over the kernel's websocket: keep photos under ``MAX_UPLOAD_MB`` (phone photos a
 from __future__ import annotations
 
 import html
-import io
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
 import numpy as np
-from PIL import Image
 
 from fgsm_edu import i18n
 from fgsm_edu.attacks import Sweep, fgsm_sweep
 from fgsm_edu.checks import as_image_batch, check_epsilons, check_labels
 from fgsm_edu.data import DigitsData, load_image_bytes
 from fgsm_edu.errors import FgsmEduError, InvalidArgumentError, InvalidTypeError
+from fgsm_edu.explorer_view import (  # the view, written once: the live and the static explorer share it
+    _CURVE_BOTTOM,  # noqa: F401 (re-exported, as are MIN_DISPLAY_SIDE, TOP_K and the renderers)
+    _CURVE_TOP,  # noqa: F401
+    FOOLED_COLOR,
+    MIN_DISPLAY_SIDE,  # noqa: F401
+    OK_COLOR,
+    TARGET_COLOR,
+    TOP_K,  # noqa: F401
+    StaticFrame,
+    StaticPanel,
+    bars_html,
+    curve_svg,
+    display_size,
+    html_page,
+    perturbation_view,
+    png_data,
+    readout_html,
+    static_html,
+    to_png,
+    write_page,
+)
 from fgsm_edu.models import ModelInfo, class_name, model_info
-from fgsm_edu.saving import to_uint8
 from fgsm_edu.visibility import Visibility, visibility
 
 DEFAULT_EPSILONS = (0.0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3)
-MIN_DISPLAY_SIDE = 196  # small images are enlarged pixel for pixel to at least this: 28x28 x7, 8x8 x25
 MAX_UPLOAD_MB = 10  # Jupyter Server's websocket (Tornado's default) refuses messages over 10 MiB anyway
 TRUE, PREDICTED = "true", "predicted"
 UNTARGETED = -1
-TOP_K = 5  # classes shown as probability bars
-_FOOLED_COLOR, _OK_COLOR, _TARGET_COLOR, _BAR_COLOR = "#d32f2f", "#2e7d32", "#1565c0", "#78909c"
 
 # Widget labels and captions: the [widgets] table of fgsm_edu/locales/*.toml.
 
 
 # ---------------------------------------------------------------------------------------------
-# Rendering: arrays to PNG bytes
+# The slider's epsilons
 # ---------------------------------------------------------------------------------------------
-
-
-def to_png(image: np.ndarray, min_side: int = MIN_DISPLAY_SIDE) -> bytes:
-    """Encode a [0, 1] float image as PNG bytes, enlarged with nearest neighbour (notebook 01).
-
-    Args:
-        image: (H, W, 1) or (H, W, 3) float pixels in [0, 1].
-        min_side: enlarge by a whole factor until the shorter side is at least this many pixels.
-
-    Returns:
-        The PNG file's bytes (8-bit grey or RGB).
-    """
-    pixels = to_uint8(image)
-    img = Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels)
-    height, width = display_size(pixels.shape, min_side)
-    if (height, width) != pixels.shape[:2]:
-        img = img.resize((width, height), Image.Resampling.NEAREST)
-    buffer = io.BytesIO()
-    img.save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue()
-
-
-def display_size(shape: Sequence[int], min_side: int = MIN_DISPLAY_SIDE) -> tuple[int, int]:
-    """The (height, width) an image is shown at: enlarged by a whole factor to a short side >= min_side.
-
-    Args:
-        shape: the image's shape, (H, W, ...).
-        min_side: the smallest short side to show.
-
-    Returns:
-        The displayed (height, width) in pixels.
-    """
-    scale = max(1, -(-min_side // min(shape[0], shape[1])))
-    return int(shape[0]) * scale, int(shape[1]) * scale
-
-
-def perturbation_view(adversarial: np.ndarray, clean: np.ndarray, max_eps: float) -> np.ndarray:
-    """Map x_adv - x onto [0, 1] for display: grey is 0, black/white is -/+ max_eps (notebook 01).
-
-    Args:
-        adversarial: the adversarial image.
-        clean: the original image.
-        max_eps: the largest epsilon on the slider (the scale, the same for every step).
-
-    Returns:
-        A float image in [0, 1]; it grows more contrasted as epsilon grows.
-    """
-    scale = 2.0 * max_eps if max_eps > 0 else 1.0
-    return np.clip(0.5 + (adversarial - clean) / scale, 0.0, 1.0)
 
 
 def _eps_text(eps: float) -> str:
@@ -136,119 +103,6 @@ def _slider_epsilons(epsilons: Any) -> list[float]:
     values = sorted({float(e) for e in np.ravel(np.asarray(DEFAULT_EPSILONS if epsilons is None else epsilons))})
     checked = check_epsilons(values)
     return values if len(checked) == len(values) else [float(e) for e in checked]
-
-
-# ---------------------------------------------------------------------------------------------
-# Rendering: probability bars, the confidence curve, the visibility readout (HTML strings)
-# ---------------------------------------------------------------------------------------------
-
-_CURVE_WIDTH, _CURVE_LEFT, _CURVE_RIGHT, _CURVE_TOP, _CURVE_BOTTOM = 300, 44, 288, 10, 100
-
-
-def bars_html(probabilities: np.ndarray, name: Callable[[int], str], colors: Mapping[int, str]) -> str:
-    """The top-5 classes at one epsilon as probability bars, plain inline-styled HTML (notebook 01).
-
-    Notebook 01, "Explore epsilon with a slider".
-
-    Args:
-        probabilities: (classes,) the model's probabilities at this epsilon.
-        name: class id -> HTML-escaped class name.
-        colors: class id -> bar colour for classes to highlight (the true class, the target).
-
-    Returns:
-        A ``<div class="fgsm-edu-bars">`` with one row per class, largest first.
-    """
-    top = np.argsort(-probabilities, kind="stable")[:TOP_K]
-    rows = "".join(_bar_row(name(int(c)), float(probabilities[c]), colors.get(int(c), _BAR_COLOR)) for c in top)
-    title = f'<div style="font-weight: bold">{i18n.t("widgets.top_classes", k=len(top))}</div>'
-    return f'<div class="fgsm-edu-bars" style="width: 300px; font-size: 90%; line-height: 1.4">{title}{rows}</div>'
-
-
-def _bar_row(name: str, probability: float, color: str) -> str:
-    """One bar: the class name, a track filled to the probability, the percentage."""
-    label = f'<span style="width: 120px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap">{name}</span>'
-    fill = f'<div style="width: {100 * probability:.1f}%; height: 100%; background: {color}"></div>'
-    track = f'<span style="flex: 1; height: 0.8em; margin: 0 6px; background: rgba(127, 127, 127, 0.2)">{fill}</span>'
-    percent = f'<span style="width: 3.6em; text-align: right">{probability:.1%}</span>'
-    return f'<div class="fgsm-edu-bar" style="display: flex; align-items: center">{label}{track}{percent}</div>'
-
-
-def curve_svg(epsilons: Sequence[float], lines: Sequence[tuple[str, str, np.ndarray]], index: int) -> str:
-    """A small confidence-vs-epsilon curve with a marker at the slider's epsilon, as inline SVG (notebook 01).
-
-    Notebook 01, "Explore epsilon with a slider". The x axis spaces the epsilons as the slider does.
-
-    Args:
-        epsilons: the slider's K epsilons.
-        lines: (legend, colour, (K,) probabilities) per curve.
-        index: the slider's position (where the marker goes).
-
-    Returns:
-        An ``<svg class="fgsm-edu-curve">`` element (about 300 x 160 pixels).
-    """
-    k, height = len(epsilons), _CURVE_BOTTOM + 24 + 14 * len(lines)
-    x = [_CURVE_LEFT + (_CURVE_RIGHT - _CURVE_LEFT) * (i / (k - 1) if k > 1 else 0.5) for i in range(k)]
-    parts = [_curve_axes(epsilons, x)]
-    for row, (legend, color, values) in enumerate(lines):
-        y = [_curve_y(float(v)) for v in values]
-        points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(x, y, strict=True))
-        parts.append(f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="2"/>')
-        parts.append(f'<circle class="fgsm-edu-marker" cx="{x[index]:.1f}" cy="{y[index]:.1f}" r="4" fill="{color}"/>')
-        legend_y = _CURVE_BOTTOM + 30 + 14 * row
-        parts.append(f'<rect x="{_CURVE_LEFT}" y="{legend_y - 8}" width="14" height="4" fill="{color}"/>')
-        parts.append(f'<text x="{_CURVE_LEFT + 20}" y="{legend_y}">{legend}</text>')
-    marker = f'<line x1="{x[index]:.1f}" x2="{x[index]:.1f}" y1="{_CURVE_TOP}" y2="{_CURVE_BOTTOM}"'
-    parts.append(marker + ' stroke="currentColor" stroke-dasharray="3 2" opacity="0.7"/>')
-    size = f'width="{_CURVE_WIDTH}" height="{height}" viewBox="0 0 {_CURVE_WIDTH} {height}"'
-    return (
-        f'<svg class="fgsm-edu-curve" {size} role="img" font-size="11" fill="currentColor" style="display: block" '
-        f'xmlns="http://www.w3.org/2000/svg"><title>{i18n.t("widgets.curve_title")}</title>{"".join(parts)}</svg>'
-    )
-
-
-def _curve_y(probability: float) -> float:
-    """The SVG y coordinate of a probability (1 at the top)."""
-    return _CURVE_BOTTOM - (_CURVE_BOTTOM - _CURVE_TOP) * min(max(probability, 0.0), 1.0)
-
-
-def _curve_axes(epsilons: Sequence[float], x: Sequence[float]) -> str:
-    """The curve's frame: y ticks 0/50/100%, the first and last epsilon, the axis titles."""
-    frame = f'<rect x="{_CURVE_LEFT}" y="{_CURVE_TOP}" width="{_CURVE_RIGHT - _CURVE_LEFT}" '
-    frame += f'height="{_CURVE_BOTTOM - _CURVE_TOP}" fill="none" stroke="currentColor" opacity="0.4"/>'
-    ticks = [f'<text x="{_CURVE_LEFT - 4}" y="{_curve_y(p) + 4:.1f}" text-anchor="end">{p:.0%}</text>' for p in (0, 1)]
-    for i, anchor in ((0, "start"), (len(x) - 1, "end")):
-        ticks.append(f'<text x="{x[i]:.1f}" y="{_CURVE_BOTTOM + 14}" text-anchor="{anchor}">{epsilons[i]:g}</text>')
-    middle = (_CURVE_LEFT + _CURVE_RIGHT) / 2
-    ticks.append(
-        f'<text x="{middle:.0f}" y="{_CURVE_BOTTOM + 14}" text-anchor="middle">{i18n.t("widgets.curve_x")}</text>'
-    )
-    middle_y = (_CURVE_TOP + _CURVE_BOTTOM) / 2
-    title = f'<text x="12" y="{middle_y:.0f}" text-anchor="middle" transform="rotate(-90 12 {middle_y:.0f})">'
-    title += f"{i18n.t('widgets.confidence')}</text>"
-    return frame + "".join(ticks) + title
-
-
-def readout_html(measures: Visibility, index: int) -> str:
-    """How visible the change is at one epsilon: L-inf, L2, PSNR and SSIM as one line (notebook 01).
-
-    Notebook 01, "Explore epsilon with a slider".
-
-    Args:
-        measures: the sweep's visibility measures (``fgsm_edu.visibility.visibility``).
-        index: the slider's position.
-
-    Returns:
-        A ``<div class="fgsm-edu-visibility">``.
-    """
-    linf, psnr = float(measures.linf[index]), float(measures.psnr[index])
-    text = i18n.t(
-        "widgets.visibility",
-        linf=f"{linf:.3g} ({linf * 255:.3g}/255)",
-        l2=f"{float(measures.l2[index]):.3g}",
-        psnr="∞" if np.isinf(psnr) else f"{psnr:.1f} dB",
-        ssim=f"{float(measures.ssim[index]):.3f}",
-    )
-    return f'<div class="fgsm-edu-visibility" style="font-size: 90%">{text}</div>'
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,13 +141,15 @@ class Panel(w.VBox):
         self.bars, self.curve, self.readout = w.HTML(), w.HTML(), w.HTML()
         charts = w.HBox([self.bars, self.curve], layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
         super().__init__([title, images, self.label, charts, self.readout], layout=w.Layout(margin="0 24px 12px 0"))
-        self.model, self.info = model, model_info(model)
+        self.model, self.info, self.name = model, model_info(model), name
         self.sweep: Sweep | None = None
         self.visibility: Visibility | None = None
         self._png: list[tuple[bytes, bytes]] = []
         self._frames: list[Frame] = []
         self._frames_for: tuple[str, int | None, int] | None = None
         self._top_eps = 0.0
+        self._clean: np.ndarray | None = None
+        self._static_png: list[tuple[bytes, bytes]] = []  # native-size PNGs for the static view, made on demand
 
     def set_sweep(self, sweep: Sweep, clean: np.ndarray) -> None:
         """Use a new sweep (a new image or attack): encode every epsilon's PNGs and measure visibility once.
@@ -302,7 +158,7 @@ class Panel(w.VBox):
             sweep: the single-image Sweep for this panel's model.
             clean: the image attacked.
         """
-        self.sweep, self._frames_for = sweep, None
+        self.sweep, self._frames_for, self._clean, self._static_png = sweep, None, clean, []
         self._top_eps = float(sweep.epsilons[-1])
         self.visibility = visibility(clean, sweep.images)  # all K at once: one SSIM call
         self._png = [(to_png(adv), to_png(perturbation_view(adv, clean, self._top_eps))) for adv in sweep.images]
@@ -356,6 +212,28 @@ class Panel(w.VBox):
             self._frames_for = key
         return self._frames
 
+    def static_view(self, truth: int | None, target: int) -> StaticPanel:
+        """This panel's every frame for the view without a kernel (``explorer_view.static_html``).
+
+        Args:
+            truth: the true class id, or None when unknown.
+            target: the target class id, or UNTARGETED.
+
+        Returns:
+            A StaticPanel: native-size PNGs (encoded once per sweep) and the same HTML as the live panel.
+        """
+        assert self.sweep is not None and self._clean is not None
+        if not self._static_png:
+            clean, top = self._clean, self._top_eps
+            self._static_png = [(png_data(a), png_data(perturbation_view(a, clean, top))) for a in self.sweep.images]
+        frames = [
+            StaticFrame(adv, pert, f.label, f.bars, f.curve, f.readout)
+            for (adv, pert), f in zip(self._static_png, self.frames(truth, target), strict=True)
+        ]
+        return StaticPanel(
+            self.name, png_data(self._clean), display_size(self._clean.shape), self._caption_texts(), frames
+        )
+
     def _curve_lines(self, truth: int | None, target: int) -> list[tuple[str, str, np.ndarray]]:
         """The curve's lines: the true class (or the clean prediction), the top-1 class, the target."""
         assert self.sweep is not None
@@ -367,11 +245,11 @@ class Panel(w.VBox):
         else:
             reference = int(probabilities[0].argmax())  # the prediction at the smallest epsilon
         key = "widgets.curve_true" if truth is not None else "widgets.curve_clean"
-        lines = [(i18n.t(key, name=self._name(reference)), _OK_COLOR, probabilities[:, reference])]
-        lines.append((i18n.t("widgets.curve_top"), _FOOLED_COLOR, probabilities.max(-1)))
+        lines = [(i18n.t(key, name=self._name(reference)), OK_COLOR, probabilities[:, reference])]
+        lines.append((i18n.t("widgets.curve_top"), FOOLED_COLOR, probabilities.max(-1)))
         if target != UNTARGETED:
             lines.append(
-                (i18n.t("widgets.curve_target", name=self._name(target)), _TARGET_COLOR, probabilities[:, target])
+                (i18n.t("widgets.curve_target", name=self._name(target)), TARGET_COLOR, probabilities[:, target])
             )
         return lines
 
@@ -405,8 +283,8 @@ class Panel(w.VBox):
 
 def _highlights(truth: int | None, target: int) -> dict[int, str]:
     """Bar colours for the classes to pick out: the true class in green, the target in blue."""
-    colors = {} if truth is None else {truth: _OK_COLOR}
-    return colors | ({target: _TARGET_COLOR} if target != UNTARGETED else {})
+    colors = {} if truth is None else {truth: OK_COLOR}
+    return colors | ({target: TARGET_COLOR} if target != UNTARGETED else {})
 
 
 def _verdict(predicted: int, truth: int | None, target: int, attacked: int, name: Any) -> str:
@@ -414,13 +292,13 @@ def _verdict(predicted: int, truth: int | None, target: int, attacked: int, name
     if target != UNTARGETED:
         hit = predicted == target
         text = i18n.t("widgets.hit_target" if hit else "widgets.towards", name=name(target))
-        return f'<span style="color:{_FOOLED_COLOR if hit else "inherit"}">{text}</span>'
+        return f'<span style="color:{FOOLED_COLOR if hit else "inherit"}">{text}</span>'
     reference = truth if truth is not None else attacked
     if predicted != reference:
         key = "widgets.fooled" if truth is not None else "widgets.changed"
-        return f'<span style="color:{_FOOLED_COLOR}">{i18n.t(key)}</span>'
+        return f'<span style="color:{FOOLED_COLOR}">{i18n.t(key)}</span>'
     key = "widgets.correct" if truth is not None else "widgets.unchanged"
-    return f'<span style="color:{_OK_COLOR}">{i18n.t(key)}</span>'
+    return f'<span style="color:{OK_COLOR}">{i18n.t(key)}</span>'
 
 
 # ---------------------------------------------------------------------------------------------
@@ -565,6 +443,39 @@ class EpsilonExplorer(w.VBox):
         """The label text of each panel, without HTML tags (for tests and screen-reader checks)."""
         return [_plain(panel.label.value) for panel in self.panels]
 
+    def static_html(self) -> str:
+        """The explorer as HTML that works without a kernel (notebook 01, "Explore epsilon with a slider").
+
+        Every epsilon's frame is already cached, so the slider keeps working in the browser alone: the
+        course site, a notebook exported to HTML. The target and the label mode stay as they are.
+
+        Returns:
+            One self-contained HTML snippet (``fgsm_edu.explorer_view.static_html``).
+        """
+        truth, target = self.true_label, int(self.target.value)
+        panels = [panel.static_view(truth, target) for panel in self.panels]
+        return static_html(panels, [_eps_text(e) for e in self.epsilons], self.epsilons.index(self.slider.value))
+
+    def save_html(self, path: str | Path, overwrite: bool = False) -> Path:
+        """Save the explorer as one self-contained HTML file, for slides or a learning platform (notebook 01).
+
+        Args:
+            path: the file to write, for example ``"explorer.html"``.
+            overwrite: replace the file if it exists (otherwise an existing file is an error).
+
+        Returns:
+            The path written; open it in any browser, offline.
+        """
+        return write_page(path, html_page(self.static_html(), i18n.t("explorer_view.title")), overwrite)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        """The live widget, plus the static view as ``text/html`` for pages without a kernel (ipywidgets 8)."""
+        live = getattr(super(), "_repr_mimebundle_", None)  # ipywidgets 7 (Colab) displays with _ipython_display_
+        bundle = live(**kwargs) if live is not None else None
+        if bundle is not None:
+            bundle["text/html"] = self.static_html()
+        return bundle
+
 
 def _single_image(image: Any) -> np.ndarray:
     """Check that the explorer gets one image (H, W, C), not a batch."""
@@ -682,7 +593,7 @@ class PhotoExplorer(w.VBox):
             else:
                 self.explorer.set_image(image)
         except Exception as err:  # a widget callback: show every failure, keep the kernel's log clean
-            self._say("widgets.bad_upload", _FOOLED_COLOR, name=name, reason=_reason(err))
+            self._say("widgets.bad_upload", FOOLED_COLOR, name=name, reason=_reason(err))
             return False
         self._say("widgets.loaded", "inherit", name=name, height=self.size[0], width=self.size[1])
         return True

@@ -171,13 +171,34 @@ def solutions(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
 
 
 def output_text(output: nbformat.NotebookNode) -> str:
-    """All the text of one cell output (streams, plain text, HTML, errors)."""
+    """All the text of one cell output (streams, plain text, HTML without its data-URI images, errors)."""
     if output.output_type == "stream":
         return output.text
     if output.output_type == "error":
         return "\n".join(output.traceback)
     data = output.get("data", {})
-    return "\n".join(str(data.get(kind, "")) for kind in ("text/plain", "text/html"))
+    text = "\n".join(str(data.get(kind, "")) for kind in ("text/plain", "text/html"))
+    return DATA_URI.sub("", text)  # base64 is no text (it could spell "cuda" by chance)
+
+
+DATA_URI = re.compile(r"(data:image/png;base64,)?[A-Za-z0-9+/]{200,}={0,2}")
+
+
+def save_executed(nb: nbformat.NotebookNode, path: Path, cells: int, variant: str = "") -> None:
+    """Keep an executed lesson for the course site (docs/site.py) in $FGSM_EDU_EXECUTED_DIR/{en,ja}/, if set.
+
+    Args:
+        nb: the executed notebook.
+        path: the committed lesson it ran.
+        cells: how many cells it had before the hidden solutions were appended (those are dropped).
+        variant: "" for the offline run, "@imagenet" for the real weights.
+    """
+    folder = os.environ.get("FGSM_EDU_EXECUTED_DIR")
+    if folder:
+        kept = [c for c in nb.cells[:cells] if "injected-parameters" not in c.metadata.get("tags", [])]
+        target = Path(folder) / ("ja" if path.parent.name == "ja" else "en") / f"{path.stem}{variant}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nbformat.from_dict({**nb, "cells": kept}), target)
 
 
 def printed_text(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
@@ -266,6 +287,7 @@ def run_lesson(nb: nbformat.NotebookNode, env: dict[str, str], check_solutions: 
 def test_runs_top_to_bottom_offline(run, tmp_path, capsys):
     path, values = run
     nb = with_parameters(read(path), values)
+    cells = len(nb.cells)
     elapsed = run_lesson(nb, kernel_environment(tmp_path), check_solutions=not values)  # as committed: solutions too
     with capsys.disabled():
         print(f"\n[notebook time] {run_id(run)}: {elapsed:.1f} s")
@@ -274,3 +296,5 @@ def test_runs_top_to_bottom_offline(run, tmp_path, capsys):
             text = output_text(output)
             assert not SPAM.search(text), f"cell {i} output has a traceback or log noise:\n{text[:800]}"
     check_printed(nb, "ja" if path.parent.name == "ja" else "en", run_id(run))
+    if not values:  # as committed (offline MNIST): the course site shows this run
+        save_executed(nb, path, cells)
