@@ -24,7 +24,15 @@ from fgsm_edu.checks import as_image_batch
 from fgsm_edu.errors import InvalidArgumentError, ModelError
 from fgsm_edu.i18n import t
 
-KNOWN_MODELS = ("mobilenet_v2", "digits_cnn", "digits_linear", "mnist_cnn", "mnist_linear")
+KNOWN_MODELS = (
+    "mobilenet_v2",
+    "digits_cnn",
+    "digits_linear",
+    "mnist_cnn",
+    "mnist_linear",
+    "mnist_cnn_fgsm_rs",
+    "mnist_cnn_pgd",
+)
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 DIGIT_NAMES = tuple(str(i) for i in range(10))
 _INFO_ATTR = "fgsm_edu_info"
@@ -144,11 +152,70 @@ def build_mnist_cnn() -> keras.Model:
     return keras.Model(inputs, keras.layers.Dense(10, name="logits")(x), name="mnist_cnn")
 
 
+def _torch_init(fan_in: int) -> dict[str, Any]:
+    """PyTorch's default initialisation of a layer with ``fan_in`` inputs: weights and biases U(+-1/sqrt(fan_in))."""
+    bound = float(fan_in) ** -0.5
+    uniform = keras.initializers.RandomUniform(-bound, bound)
+    return {"kernel_initializer": uniform, "bias_initializer": uniform}
+
+
+def build_wong_net(name: str, pytorch_init: bool = True) -> keras.Model:
+    """Wong, Rice & Kolter's (2020) MNIST network: conv 16 and 32 (4x4, stride 2), dense 100, logits (notebook 05).
+
+    Args:
+        name: the model's name.
+        pytorch_init: initialise as PyTorch does (Wong et al.'s code), else with Keras's defaults (Glorot
+            uniform, zero biases); lesson 05's recorded collapse differs from the shipped recipe only there.
+
+    Returns:
+        The untrained Keras model.
+    """
+
+    def init(fan_in: int) -> dict[str, Any]:
+        return _torch_init(fan_in) if pytorch_init else {}
+
+    inputs = keras.Input((28, 28, 1), name="pixels")
+    x = keras.layers.Conv2D(16, 4, strides=2, padding="same", activation="relu", **init(16))(inputs)
+    x = keras.layers.Conv2D(32, 4, strides=2, padding="same", activation="relu", **init(256))(x)  # 7x7x32
+    x = keras.layers.Flatten()(x)
+    x = keras.layers.Dense(100, activation="relu", **init(1568))(x)
+    return keras.Model(inputs, keras.layers.Dense(10, name="logits", **init(100))(x), name=name)
+
+
+def build_mnist_cnn_fgsm_rs() -> keras.Model:
+    """Wong et al.'s MNIST CNN, shipped trained with their FGSM-RS recipe (notebook 05, "Robust models that ship").
+
+    "Fast is better than free" (Wong, Rice & Kolter, ICLR 2020): FGSM from a uniform random start in
+    the eps-box, step 1.25 eps, eps 0.3, adversarial loss only, Adam with a cyclic learning rate up
+    to 5e-3; ``python -m fgsm_edu.train_digits mnist_cnn_fgsm_rs`` retrains it.
+
+    Returns:
+        The untrained Keras model (conv 16 and 32, 4x4 stride 2; dense 100; logits).
+    """
+    return build_wong_net("mnist_cnn_fgsm_rs")
+
+
+def build_mnist_cnn_pgd() -> keras.Model:
+    """Wong et al.'s MNIST CNN, shipped trained with PGD (notebook 05, "Robust models that ship").
+
+    Madry et al.'s objective ("Towards Deep Learning Models Resistant to Adversarial Attacks", ICLR
+    2018): PGD from a random start, adversarial loss only, eps 0.3; on the smaller network and with
+    fewer steps and epochs than theirs, so that it trains on a laptop CPU within the hour
+    (``python -m fgsm_edu.train_digits mnist_cnn_pgd``; the recipe is in ``train_digits.RECIPES``).
+
+    Returns:
+        The untrained Keras model (conv 16 and 32, 4x4 stride 2; dense 100; logits).
+    """
+    return build_wong_net("mnist_cnn_pgd")
+
+
 SHIPPED_BUILDERS: dict[str, Callable[[], keras.Model]] = {
     "digits_linear": build_digits_linear,
     "digits_cnn": build_digits_cnn,
     "mnist_linear": build_mnist_linear,
     "mnist_cnn": build_mnist_cnn,
+    "mnist_cnn_fgsm_rs": build_mnist_cnn_fgsm_rs,
+    "mnist_cnn_pgd": build_mnist_cnn_pgd,
 }
 
 
@@ -206,7 +273,8 @@ def load_model(name: str, weights: Any = "default") -> keras.Model:
 
     Args:
         name: "mobilenet_v2" (ImageNet, 224x224x3), "digits_cnn" or "digits_linear" (8x8x1),
-            "mnist_cnn" or "mnist_linear" (28x28x1).
+            "mnist_cnn" or "mnist_linear" (28x28x1), "mnist_cnn_fgsm_rs" or "mnist_cnn_pgd" (28x28x1,
+            adversarially trained at eps 0.3: Wong et al.'s FGSM-RS, Madry et al.'s PGD; notebook 05).
         weights: "default" (ImageNet for MobileNetV2, the shipped weights for digits and MNIST),
             "imagenet", None (random weights, offline), or a path to a local weights file.
 
