@@ -49,7 +49,7 @@ def settings(lang: str) -> dict[str, Any]:
         "html_last_updated_fmt": None,
         "html_copy_source": False,
         "html_show_sourcelink": False,
-        "html_context": {"lang_other": other, "lang_other_name": LANGUAGES[other], "lang_here": lang},
+        "html_context": {"lang_other": other, "lang_other_name": LANGUAGES[other], "default_mode": "auto"},
         "html_sidebars": {
             "**": ["navbar-logo.html", "lang-switch.html", "search-button-field.html", "sbt-sidebar-nav.html"]
         },
@@ -64,7 +64,6 @@ def settings(lang: str) -> dict[str, Any]:
                 "notebook_interface": "jupyterlab",
             },
             "show_toc_level": 2,
-            "default_mode": "auto",
         },
         # Lessons: executed once (docs/site.py), shown as they ran; no widget or require.js from a CDN.
         "nb_execution_mode": "off",
