@@ -41,11 +41,19 @@ def lessons(lang: str) -> list[Path]:
 
 
 def executed_path(folder: Path, lang: str, lesson: Path) -> Path | None:
-    """The executed copy to use: the real-weights run when there is one, else the offline run, else None."""
+    """The executed copy to use: the real-weights run when there is one, else the offline run, else None.
+
+    A copy whose cells differ from the committed lesson's (the lesson changed since) is not used.
+    """
     for name in (f"{lesson.stem}@imagenet.ipynb", f"{lesson.stem}.ipynb"):
-        if (folder / lang / name).exists():
+        if (folder / lang / name).exists() and sources(folder / lang / name) == sources(lesson):
             return folder / lang / name
     return None
+
+
+def sources(path: Path) -> list[str]:
+    """A notebook's cell sources, in order."""
+    return [cell.source for cell in nbformat.read(path, as_version=4).cells]
 
 
 def execute(lesson: Path, target: Path, mirror: Path | None) -> None:
