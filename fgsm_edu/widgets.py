@@ -25,6 +25,10 @@ the epsilons), ``mode`` ("true" or "predicted"), ``target`` (a class id, or -1 f
 and ``label``, ``bars``, ``curve`` and ``readout`` HTML widgets); for one model, ``explorer.label``
 etc. are shortcuts to its panel. Setting ``.value`` on a control updates the view exactly as a click does.
 
+Without a kernel: the explorer also displays as ``text/html`` (ipywidgets 8), every frame precomputed
+with a slider that works in the browser alone (``fgsm_edu.explorer_view``), which the course site and
+HTML exports show; ``explorer.save_html("explorer.html")`` writes it as one file for slides.
+
 Small images (8x8 and 28x28 digits) are enlarged pixel for pixel (nearest neighbour) to about
 ``MIN_DISPLAY_SIDE`` pixels, so digits look like digits.
 
