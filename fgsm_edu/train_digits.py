@@ -153,7 +153,7 @@ ROBUST_RECIPES = {
     # left: from random weights PGD training stayed at chance (10%) for its first epoch (about 3 minutes on
     # 2 cores), so it fine-tunes the FGSM-RS model instead.
     "mnist_cnn_pgd": RobustRecipe(
-        "pgd", 3, 1e-3, 1, pgd_steps=10, keep_best=True, builder="mnist_cnn_pgd", init_from="mnist_cnn_fgsm_rs"
+        "pgd", 6, 1e-3, 2, pgd_steps=10, keep_best=True, builder="mnist_cnn_pgd", init_from="mnist_cnn_fgsm_rs"
     ),
 }
 # Lesson 05's recorded catastrophic overfitting: Wong et al.'s recipe as shipped, but Keras's default initialisation.
@@ -236,7 +236,8 @@ def robust_train(name: str, data: DigitsData) -> tuple[keras.Model, dict[str, An
         history["seconds"].append(round(time.perf_counter() - start, 1))
         if scores["pgd"] > best[0]:
             best[:] = [scores["pgd"], model.get_weights()]
-        print(f"  epoch {epoch + 1}/{r.epochs}: " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()), flush=True)
+        shown = ", ".join(f"{k} {v:.3f}" for k, v in scores.items())
+        print(f"  epoch {epoch + 1}/{r.epochs}: {shown} ({history['seconds'][-1]:.0f} s)", flush=True)
 
     losses = adversarial_fit(
         model, x, y, eps=r.eps, attack=r.attack, epochs=r.epochs, batch_size=r.batch_size, pgd_steps=r.pgd_steps,
