@@ -44,6 +44,8 @@ def test_shipped_weights_are_package_data():
         "digits_cnn.weights.h5",
         "digits_linear.weights.h5",
         "mnist_cnn.weights.h5",
+        "mnist_cnn_fgsm_rs.weights.h5",
+        "mnist_cnn_pgd.weights.h5",
         "mnist_linear.weights.h5",
     ]
     pyproject = (ROOT / "pyproject.toml").read_text()
