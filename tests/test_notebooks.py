@@ -215,7 +215,11 @@ def english_words(text: str) -> set[str]:
     text = re.sub(r"<[^>]+>", " ", text)  # HTML tags and attributes are markup, not text
     text = re.sub(r"\bfgsm-edu(?: [a-z]+)?", " ", text)  # the package's name and its commands (fgsm-edu download)
     text = re.sub(r"\b[A-Z][A-Z_]+ = \S+", " ", text)  # a lesson parameter quoted as code (WEIGHTS = None)
-    return {w for w in re.findall(r"[A-Za-z][A-Za-z'-]{2,}", text) if w.lower() not in allowed_in_ja()}
+    return {
+        w
+        for w in re.findall(r"[A-Za-z][A-Za-z']*(?:-[A-Za-z]+)*", text)
+        if len(w) >= 3 and w.lower() not in allowed_in_ja()
+    }
 
 
 @functools.cache
@@ -246,6 +250,7 @@ def test_the_english_words_check_names_prose_and_spares_names_and_notation():
     assert english_words("<b style='color:red'>予想</b>") == set()
     assert english_words("自宅で fgsm-edu download を実行（Python 3.11, ipywidgets 8.1）") == set()
     assert english_words("ランダムな重み（WEIGHTS = None）") == set() and english_words("WEIGHTS") == {"WEIGHTS"}
+    assert english_words("PGD-40 と step-size") == {"step-size"}
 
 
 def run_lesson(nb: nbformat.NotebookNode, env: dict[str, str], check_solutions: bool) -> float:
