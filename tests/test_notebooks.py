@@ -47,7 +47,7 @@ ALLOWED_IN_JA = frozenset((
     "keras", "tensorflow", "numpy", "colab", "bpda", "eot", "logits", "softmax", "argmax", "sign", "grad",
     "clip", "max", "min", "std", "lenet", "pytorch", "cleverhans", "art", "foolbox", "madry", "wong", "goodfellow",
     "kurakin", "rgb", "uint", "float", "dtype", "shape", "nan", "inf", "cnn", "none", "python", "ipywidgets",
-    "matplotlib", "pillow", "mirko", "wikimedia", "commons", "by-sa",  # the photo credit: names and licence
+    "exp", "log", "matplotlib", "pillow", "mirko", "wikimedia", "commons", "by-sa",  # the photo credit
 ))
 # fmt: on
 # What must never appear in a cell's output: tracebacks, TensorFlow / absl / CUDA log noise, and
