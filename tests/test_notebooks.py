@@ -40,6 +40,7 @@ import fgsm_edu as fe
 %matplotlib inline"""
 BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WORD = re.compile(r"[A-Za-z][A-Za-z']*(?:-[A-Za-z]+)*")  # a Latin-letter word: "lady's", "step-size"; "PGD" in PGD-40
 # Latin-letter words a Japanese lesson may print: method, dataset, format and library names, and notation.
 # fmt: off
 ALLOWED_IN_JA = frozenset((
@@ -215,18 +216,14 @@ def english_words(text: str) -> set[str]:
     text = re.sub(r"<[^>]+>", " ", text)  # HTML tags and attributes are markup, not text
     text = re.sub(r"\bfgsm-edu(?: [a-z]+)?", " ", text)  # the package's name and its commands (fgsm-edu download)
     text = re.sub(r"\b[A-Z][A-Z_]+ = \S+", " ", text)  # a lesson parameter quoted as code (WEIGHTS = None)
-    return {
-        w
-        for w in re.findall(r"[A-Za-z][A-Za-z']*(?:-[A-Za-z]+)*", text)
-        if len(w) >= 3 and w.lower() not in allowed_in_ja()
-    }
+    return {w for w in WORD.findall(text) if len(w) >= 3 and w.lower() not in allowed_in_ja()}
 
 
 @functools.cache
 def allowed_in_ja() -> frozenset[str]:
     """Names and notation a Japanese learner may see in Latin letters: ALLOWED_IN_JA, model and ImageNet class names."""
     index = json.loads((ROOT / "fgsm_edu" / "assets" / "imagenet_class_index.json").read_text())
-    classes = {w.lower() for _, name in index.values() for w in re.findall(r"[A-Za-z]+", name)}
+    classes = {w.lower() for _, name in index.values() for w in WORD.findall(name) + re.findall(r"[A-Za-z]+", name)}
     models = {w.lower() for name in KNOWN_MODELS for w in name.split("_")}
     return frozenset(ALLOWED_IN_JA | classes | models)
 
@@ -251,6 +248,7 @@ def test_the_english_words_check_names_prose_and_spares_names_and_notation():
     assert english_words("自宅で fgsm-edu download を実行（Python 3.11, ipywidgets 8.1）") == set()
     assert english_words("ランダムな重み（WEIGHTS = None）") == set() and english_words("WEIGHTS") == {"WEIGHTS"}
     assert english_words("PGD-40 と step-size") == {"step-size"}
+    assert english_words("rapeseed, daisy, yellow lady's slipper") == set()  # ImageNet class names
 
 
 def run_lesson(nb: nbformat.NotebookNode, env: dict[str, str], check_solutions: bool) -> float:
