@@ -134,6 +134,29 @@ def as_array(answer: Any, shape: tuple[int, ...]) -> np.ndarray:
     return arr
 
 
+def outside_ball(
+    arr: np.ndarray, x: np.ndarray, eps: float, range_keys: tuple[str, str], far_keys: tuple[str, str]
+) -> Feedback | None:
+    """A wrong verdict if ``arr`` leaves [0, 1] or the L-inf ball of radius ``eps`` around ``x`` (notebooks 04-06).
+
+    Args:
+        arr: the learner's images.
+        x: the clean images, same shape.
+        eps: the L-inf budget.
+        range_keys: (reason, hint) catalogue keys for pixels outside [0, 1].
+        far_keys: (reason, hint) catalogue keys for a change larger than eps (fields: distance, eps).
+
+    Returns:
+        The Feedback to return, or None when ``arr`` is inside both.
+    """
+    if arr.min() < -1e-6 or arr.max() > 1 + 1e-6:
+        return wrong(*range_keys, eps=eps)
+    distance = float(np.abs(arr - x).max())
+    if distance > eps + 1e-5:
+        return wrong(*far_keys, distance=distance, eps=eps)
+    return None
+
+
 # --- Lesson 01 ---------------------------------------------------------------------------
 
 
@@ -412,11 +435,12 @@ def check_targeted(answer: Any, model: Any, image: Any, target: int, eps: float)
 
     clean = np.asarray(image, np.float32)
     arr = as_array(answer, clean.shape)
-    if arr.min() < -1e-6 or arr.max() > 1 + 1e-6:
-        return wrong("ex_target_range", "ex_target_range_hint")
+    outside = outside_ball(
+        arr, clean, eps, ("ex_target_range", "ex_target_range_hint"), ("ex_target_too_far", "ex_target_hint")
+    )
+    if outside is not None:
+        return outside
     distance = float(np.abs(arr - clean).max())
-    if distance > eps + 1e-5:
-        return wrong("ex_target_too_far", "ex_target_hint", distance=distance, eps=eps)
     got = int(np.ravel(predict(model, arr).ids)[0])
     if got != target:
         name = class_name(model_info(model), got)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from fgsm_edu.exercises import Feedback, as_array, as_number, checker, right, wrong
+from fgsm_edu.exercises import Feedback, as_array, as_number, checker, outside_ball, right, wrong
 
 SCALE = 10_000.0  # lesson 05's "defence" multiplies the logits by this
 
@@ -50,12 +50,9 @@ def _accuracy(model: Any, images: np.ndarray, y: Any) -> float:
 
 def _in_box(arr: np.ndarray, x: np.ndarray, eps: float) -> Feedback | None:
     """A wrong verdict if ``arr`` leaves [0, 1] or the L-inf ball of radius ``eps`` around ``x``, else None."""
-    if arr.min() < -1e-6 or arr.max() > 1 + 1e-6:
-        return wrong("implement.outside_pixels", "implement.box_hint", eps=eps)
-    distance = float(np.abs(arr - x).max())
-    if distance > eps + 1e-5:
-        return wrong("implement.outside_eps", "implement.box_hint", distance=distance, eps=eps)
-    return None
+    return outside_ball(
+        arr, x, eps, ("implement.outside_pixels", "implement.box_hint"), ("implement.outside_eps", "implement.box_hint")
+    )
 
 
 @checker
