@@ -17,6 +17,11 @@ repetitions; ratios compare medians measured in this run only. Absolute times va
   runs it (per epsilon, per image: a forward pass, a gradient, a forward pass of the adversarial
   image, eagerly; target >= 20x). The per-image loop is timed on the first ``PER_IMAGE_SUBSET`` test
   images, interleaved with the others, and scaled to 10,000 (it is linear in the number of images).
+- Randomized smoothing's CERTIFY (Cohen et al. 2019; lesson 07) of the first 500 MNIST test images with
+  ``mnist_cnn_noise50`` at sigma 0.5, n0 = 100 and n = 1,000 noise draws each: ``fgsm_edu.smoothing.certify``
+  (many images times draws per forward pass, noise drawn in TensorFlow, shared by the images of a pass)
+  against ART's ``TensorFlowV2RandomizedSmoothing.certify`` (per image, NumPy noise; batch_size 1,000).
+  Target >= 2x; the note gives how many predictions agree and the largest radius gap.
 - The epsilon slider's step time on MobileNetV2 (``fgsm_edu.widgets.epsilon_explorer``: no model call,
   no drawing per step; every epsilon's images, top-5 bars, curve and visibility readout are computed
   when the sweep arrives). Target < 100 ms.
@@ -55,7 +60,8 @@ from fgsm_edu._compile import compiled, logits_graph  # noqa: E402
 EVAL_EPSILONS = (0.0, 0.05, 0.1, 0.2, 0.3)
 SWEEP_EPSILONS = tuple(float(e) for e in np.linspace(0.0, 0.15, 16))
 MNIST_EPSILONS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)  # PyTorch's FGSM tutorial's
-GROUPS = ("fgsm", "sweep", "digits", "mnist", "slider", "memory")
+GROUPS = ("fgsm", "sweep", "digits", "mnist", "certify", "slider", "memory")
+CERTIFY_IMAGES, CERTIFY_N, CERTIFY_SIGMA = 500, 1_000, 0.5
 PER_IMAGE_SUBSET = 100  # test images the per-image loop is timed on, then scaled to the whole test set
 MEMORY_BASE_REPEATS = 40  # the "1x" stream: the digits test split 40 times (18,000 images)
 
@@ -323,6 +329,47 @@ def bench_evaluate_mnist(peers: dict[str, Any], reps: int) -> list[Row]:
     return rows
 
 
+def art_smoothing(model: Any, sigma: float, n0: int) -> Any:
+    """ART's TensorFlowV2RandomizedSmoothing around our model (logits out; argmax counts are the same)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from art.estimators.certification.randomized_smoothing import TensorFlowV2RandomizedSmoothing
+    info = fgsm_edu.model_info(model)
+    return TensorFlowV2RandomizedSmoothing(
+        model, info.num_classes, tuple(info.input_shape), sample_size=n0, scale=sigma, alpha=0.001
+    )
+
+
+def bench_certify(reps: int) -> list[Row]:
+    """CERTIFY of 500 MNIST test images with n = 1,000 draws each: fgsm_edu.smoothing.certify vs ART's."""
+    from fgsm_edu.smoothing import certify
+
+    model, data = fgsm_edu.load_model("mnist_cnn_noise50"), fgsm_edu.load_mnist_data()
+    x = data.x_test[:CERTIFY_IMAGES]
+    art, last = art_smoothing(model, CERTIFY_SIGMA, 100), {}
+    group = f"Randomized smoothing CERTIFY, {CERTIFY_IMAGES} MNIST images, n0 = 100, n = {CERTIFY_N:,}, sigma 0.5"
+
+    def ours() -> None:
+        cert = certify(model, x, CERTIFY_SIGMA, n0=100, n=CERTIFY_N)
+        last["ours"] = (cert.prediction, cert.radius)
+
+    def theirs() -> None:
+        last["art"] = art.certify(x, n=CERTIFY_N, batch_size=1_000)
+
+    certify(model, x[:4], CERTIFY_SIGMA, n=CERTIFY_N)  # warm-up: trace once; ART needs none
+    art.certify(x[:4], n=CERTIFY_N, batch_size=1_000)
+    fns = {"fgsm_edu.smoothing.certify": ours, "ART TensorFlowV2RandomizedSmoothing.certify": theirs}
+    cpu: dict[str, list[float]] = {}
+    rows = timed_rows(group, interleaved(fns, reps, warmup=0, cpu=cpu), "fgsm_edu.smoothing.certify", cpu)
+    speedup = rows[1].ratio or 0.0
+    same = float(np.mean(last["ours"][0] == last["art"][0]))
+    both = (last["ours"][0] >= 0) & (last["art"][0] >= 0)
+    gap = float(np.max(np.abs(last["ours"][1] - last["art"][1])[both])) if both.any() else 0.0
+    rows[0].target, rows[0].met = ">= 2x faster than ART", speedup >= 2
+    rows[0].note = f"{speedup:.1f}x faster; same prediction on {same:.1%}, radii within {gap:.3f} where both certify"
+    return rows
+
+
 def bench_slider(model: Any, reps: int) -> list[Row]:
     """The epsilon slider on MobileNetV2: a step (cached values only), and a new sweep with its precomputation."""
     group = "Epsilon slider, MobileNetV2 photo"
@@ -452,6 +499,7 @@ def main(argv: list[str] | None = None) -> int:
         "sweep": lambda: bench_sweep(mobilenet, max(3, reps * 2 // 3)),
         "digits": lambda: bench_evaluate(peers, max(3, reps * 2 // 3)),
         "mnist": lambda: bench_evaluate_mnist(peers, max(3, reps // 3)),
+        "certify": lambda: bench_certify(max(2, reps // 4)),
         "slider": lambda: bench_slider(mobilenet, reps),
         "memory": lambda: bench_memory(MEMORY_BASE_REPEATS // (4 if args.quick else 1)),
     }

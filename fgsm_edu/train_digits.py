@@ -33,7 +33,7 @@ import tensorflow as tf
 
 from fgsm_edu.data import DigitsData, load_digits_data, load_mnist_data
 from fgsm_edu.defences import adversarial_fit, cyclic_rate
-from fgsm_edu.models import SHIPPED_BUILDERS, WEIGHTS_DIR, build_wong_net
+from fgsm_edu.models import NOISE_SIGMAS, SHIPPED_BUILDERS, WEIGHTS_DIR, build_wong_net
 
 SEED = 0
 BATCH_SIZE = 64
@@ -309,6 +309,75 @@ def measure(name: str, data: DigitsData, n: int) -> str:
     return f"{name}: clean {clean:.4f} on {len(data.x_test):,}; PGD-50 x 10 {robust:.4f} on {n:,} ({took:.0f} s)"
 
 
+@dataclass(frozen=True)
+class NoiseRecipe:
+    """How a noise-trained model for randomized smoothing is trained (notebook 07, section 1)."""
+
+    sigma: float  # the noise's standard deviation, the sigma it is certified with
+    epochs: int
+    learning_rate: float  # Adam's, decayed to 0 along a cosine over all steps
+    batch_size: int = 128
+
+
+NOISE_RECIPES = {name: NoiseRecipe(sigma, epochs=30, learning_rate=2e-3) for name, sigma in NOISE_SIGMAS.items()}
+
+
+def _noise_step(model: keras.Model, optimizer: keras.optimizers.Optimizer, sigma: float) -> Callable[..., Any]:
+    """A compiled training step on images plus fresh Gaussian noise (stateless: drawn from the step's seed)."""
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    @tf.function
+    def step(x: tf.Tensor, y: tf.Tensor, key: tf.Tensor) -> tf.Tensor:
+        noisy = x + sigma * tf.random.stateless_normal(tf.shape(x), key)  # no clipping, as Cohen et al.
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(noisy, training=True))
+        optimizer.apply_gradients(
+            zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables, strict=True)
+        )
+        return loss
+
+    return step
+
+
+def noise_train(name: str, data: DigitsData) -> keras.Model:
+    """Train a NOISE_RECIPES model on all but the last HELD_OUT training images, printing each epoch's held-out
+    accuracy under one noise draw per image.
+
+    Args:
+        name: the recipe's name.
+        data: the training images.
+
+    Returns:
+        The trained model.
+    """
+    keras.utils.set_random_seed(SEED)
+    tf.config.experimental.enable_op_determinism()
+    r = NOISE_RECIPES[name]
+    x, y = data.x_train[:-HELD_OUT], data.y_train[:-HELD_OUT]
+    held = data.x_train[-HELD_OUT:], data.y_train[-HELD_OUT:]
+    batches = -(-len(x) // r.batch_size)
+    model = SHIPPED_BUILDERS[name]()
+    step = _noise_step(
+        model,
+        keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(r.learning_rate, r.epochs * batches)),
+        r.sigma,
+    )
+    rng, start = np.random.default_rng(SEED), time.perf_counter()
+    for epoch in range(r.epochs):
+        order = rng.permutation(len(x))
+        for b in range(batches):
+            pick = order[b * r.batch_size : (b + 1) * r.batch_size]
+            step(x[pick], y[pick], tf.constant([SEED, epoch * batches + b], tf.int64))
+        noisy = held[0] + r.sigma * np.random.default_rng(epoch).standard_normal(held[0].shape, np.float32)
+        accuracy = float(np.mean(np.argmax(model(noisy, training=False), -1) == held[1]))
+        print(
+            f"  epoch {epoch + 1}/{r.epochs}: held-out accuracy under noise {accuracy:.3f}"
+            f" ({time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
+    return model
+
+
 def _save_weights(name: str, model: keras.Model, out_dir: Path) -> None:
     """Copy the weights into a never-compiled model of the same builder and write ``<name>.weights.h5``."""
     bare = SHIPPED_BUILDERS[name]()  # the file holds the model's weights, not Adam's moments
@@ -330,9 +399,70 @@ def _run_robust(name: str, data: DigitsData, source: str, out_dir: Path) -> None
     print(f"{line}, PGD-{MONITOR_PGD_STEPS} {scores['pgd']:.3f}")
 
 
+def _run_noise(name: str, data: DigitsData, out_dir: Path) -> None:
+    """Train one noise model, write its weights and print its test accuracy, clean and under one noise draw."""
+    model = noise_train(name, data)
+    _save_weights(name, model, out_dir)
+    noisy = data.x_test + NOISE_RECIPES[name].sigma * np.random.default_rng(SEED).standard_normal(
+        data.x_test.shape, np.float32
+    )
+    clean, under = (
+        float(np.mean(np.argmax(model.predict(z, verbose=0), -1) == data.y_test)) for z in (data.x_test, noisy)
+    )
+    print(f"{name}: test accuracy {clean:.4f}, under noise (one draw per image) {under:.4f}")
+
+
+def _published(sigma: float) -> str:
+    """Cohen et al.'s published range at each of PUBLISHED_RADII, as percentages ("-" where not reported)."""
+    from fgsm_edu.smoothing import PUBLISHED_CERTIFIED, PUBLISHED_RADII
+
+    ranges = [PUBLISHED_CERTIFIED[sigma][r] for r in PUBLISHED_RADII]
+    return "  ".join("    -    " if v is None else f"{100 * v[0]:4.1f}-{100 * v[1]:4.1f}" for v in ranges)
+
+
+def measure_smoothing(data: DigitsData, images: int, n: int = 10_000) -> list[str]:
+    """Certify the first ``images`` test images with each shipped noise model at its sigma (notebook 07, section 1).
+
+    Args:
+        data: the MNIST data (the test images are used).
+        images: how many test images.
+        n: estimation draws per image (n0 = 100, alpha = 0.001, as Cohen et al.).
+
+    Returns:
+        The table's lines (from the catalogue): certified accuracy at PUBLISHED_RADII, ours beside the published.
+    """
+    from fgsm_edu.i18n import t
+    from fgsm_edu.models import load_model
+    from fgsm_edu.smoothing import PUBLISHED_N, PUBLISHED_RADII, PUBLISHED_SOURCE, certified_accuracy, certify
+
+    head = t(
+        "smoothing.measure_title",
+        images=images,
+        n0=100,
+        n=n,
+        alpha=0.001,
+        source=PUBLISHED_SOURCE,
+        published_n=PUBLISHED_N,
+    )
+    lines, start = (
+        [head, t("smoothing.measure_header", radii="  ".join(f"{r:^9}" for r in PUBLISHED_RADII))],
+        time.perf_counter(),
+    )
+    for name, sigma in NOISE_SIGMAS.items():
+        began = time.perf_counter()
+        cert = certify(load_model(name), data.x_test[:images], sigma, n=n)
+        values = "  ".join(f"{100 * v:^9.1f}" for v in certified_accuracy(cert, data.y_test[:images], PUBLISHED_RADII))
+        lines.append(
+            t("smoothing.measure_row", sigma=sigma, model=name, values=values, seconds=time.perf_counter() - began)
+        )
+        lines.append(t("smoothing.measure_published", sigma=sigma, model="", values=_published(sigma)))
+        print(lines[-2], flush=True)
+    return [*lines, t("smoothing.measure_total", seconds=time.perf_counter() - start)]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry point: retrain the named models (all by default) and print their accuracies."""
-    choices = [*RECIPES, *ROBUST_RECIPES, *HISTORY_RECIPES]
+    choices = [*RECIPES, *ROBUST_RECIPES, *HISTORY_RECIPES, *NOISE_RECIPES]
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("models", nargs="*", help=f"models or histories, among {', '.join(choices)} (default: all)")
     parser.add_argument("--out-dir", type=Path, default=WEIGHTS_DIR, help="where to write the weights")
@@ -340,7 +470,16 @@ def main(argv: list[str] | None = None) -> None:
         "--mnist", type=Path, default=DEFAULT_MNIST, help="the official MNIST as an .npz (robust models)"
     )
     parser.add_argument("--measure", type=int, default=0, help="only measure the shipped robust models on N images")
+    parser.add_argument(
+        "--measure-smoothing", type=int, default=0, help="only certify N test images with the shipped noise models"
+    )
+    parser.add_argument(
+        "--smoothing-n", type=int, default=10_000, help="estimation draws per image (--measure-smoothing)"
+    )
     args = parser.parse_args(argv)
+    if args.measure_smoothing:
+        print("\n".join(measure_smoothing(full_mnist(args.mnist)[0], args.measure_smoothing, args.smoothing_n)))
+        return
     if args.measure:
         for name in args.models or ROBUST_RECIPES:
             print(measure(name, full_mnist(args.mnist)[0], args.measure), flush=True)
@@ -353,6 +492,10 @@ def main(argv: list[str] | None = None) -> None:
         start = time.perf_counter()
         if name in RECIPES:
             print(f"{name}: test accuracy {train(name, args.out_dir):.4f}")
+        elif name in NOISE_RECIPES:
+            full = full or full_mnist(args.mnist)
+            print(f"{name}: trained on {full[1]}, {args.mnist}", flush=True)
+            _run_noise(name, full[0], args.out_dir)
         else:
             full = full or full_mnist(args.mnist)
             print(f"{name}: trained on {full[1]}, {args.mnist}", flush=True)

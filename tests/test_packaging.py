@@ -45,6 +45,9 @@ def test_shipped_weights_are_package_data():
         "digits_linear.weights.h5",
         "mnist_cnn.weights.h5",
         "mnist_cnn_fgsm_rs.weights.h5",
+        "mnist_cnn_noise100.weights.h5",
+        "mnist_cnn_noise25.weights.h5",
+        "mnist_cnn_noise50.weights.h5",
         "mnist_cnn_pgd.weights.h5",
         "mnist_linear.weights.h5",
     ]
