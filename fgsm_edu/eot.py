@@ -29,6 +29,8 @@ from fgsm_edu.models import model_info
 __all__ = ["Transforms", "eot_pgd", "random_transform", "survival", "survival_rate"]
 
 FILLS = ("constant", "nearest", "reflect")  # what fills the pixels a shift or rotation uncovers
+JPEG_LEVELS = 6  # JPEG qualities a draw picks from, evenly spread over the range (each one is compiled once)
+PHOTO_SIZE = 64  # images at least this tall get Transforms.for_photo() from Transforms.for_image
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class Transforms:
     shift: float = 2.0  # pixels, uniform in [-shift, shift] along each axis
     rotate: float = 15.0  # degrees, uniform in [-rotate, rotate] about the centre
     brightness: float = 0.1  # added to every pixel, uniform in [-brightness, brightness], then clipped to [0, 1]
-    jpeg_quality: tuple[int, int] | None = (50, 95)  # JPEG at a quality uniform in [low, high]; None: no JPEG
+    jpeg_quality: tuple[int, int] | None = (50, 95)  # JPEG at one of JPEG_LEVELS qualities in [low, high]; None: none
     fill: str = "constant"  # uncovered pixels: "constant" (0, black), "nearest" or "reflect"
 
     def __post_init__(self) -> None:
@@ -66,9 +68,23 @@ class Transforms:
         """
         return cls(shift=10.0, rotate=10.0, brightness=0.1, jpeg_quality=(50, 95), fill="reflect")
 
+    @classmethod
+    def for_image(cls, image: Any) -> Transforms:
+        """The defaults for digits (28 x 28) or ``for_photo()`` for a photo, chosen by the image's height.
+
+        Args:
+            image: one image (H, W, C) or a batch (N, H, W, C).
+
+        Returns:
+            Transforms fit for that size (notebook 07, "Attacks that survive the world").
+        """
+        return cls.for_photo() if np.shape(image)[-3] >= PHOTO_SIZE else cls()
+
     def qualities(self) -> tuple[int, ...]:
-        """The JPEG qualities a draw can pick (empty when there is no JPEG)."""
-        return () if self.jpeg_quality is None else tuple(range(self.jpeg_quality[0], self.jpeg_quality[1] + 1))
+        """The JPEG qualities a draw picks from, uniformly: JPEG_LEVELS evenly spread in the range (none: no JPEG)."""
+        if self.jpeg_quality is None:
+            return ()
+        return tuple(sorted({round(q) for q in np.linspace(*self.jpeg_quality, JPEG_LEVELS)}))
 
 
 def _quality_range_ok(q: Any) -> bool:
