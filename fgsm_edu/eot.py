@@ -26,7 +26,7 @@ from fgsm_edu.i18n import t
 from fgsm_edu.models import logits as forward_logits
 from fgsm_edu.models import model_info
 
-__all__ = ["Transforms", "eot_pgd", "random_transform", "survival", "survival_rate"]
+__all__ = ["Transforms", "apply_transform", "eot_pgd", "random_transform", "survival", "survival_rate"]
 
 FILLS = ("constant", "nearest", "reflect")  # what fills the pixels a shift or rotation uncovers
 JPEG_LEVELS = 6  # JPEG qualities a draw picks from, evenly spread over the range (each one is compiled once)
@@ -104,18 +104,24 @@ class _Draw:
     quality: tf.Tensor  # (M,) int32 index into Transforms.qualities()
 
 
+def _matrices(dx: Any, dy: Any, degrees: Any, height: int, width: int) -> np.ndarray:
+    """(M, 8) projective transforms (output pixel -> input pixel): turn about the centre, then shift."""
+    angle = np.deg2rad(np.asarray(degrees, np.float64))
+    cos, sin = np.cos(angle), np.sin(angle)
+    cx, cy = (width - 1) / 2 + np.asarray(dx), (height - 1) / 2 + np.asarray(dy)  # where the centre goes
+    a2 = (width - 1) / 2 - cos * cx - sin * cy
+    b2 = (height - 1) / 2 + sin * cx - cos * cy
+    zeros = np.zeros_like(cos)
+    return np.stack([cos, sin, a2, -sin, cos, b2, zeros, zeros], 1).astype(np.float32)
+
+
 def _draw(transforms: Transforms, m: int, height: int, width: int, rng: np.random.Generator) -> _Draw:
     """Draw the parameters of ``m`` transformations: shift, rotation about the centre, brightness, JPEG quality."""
     dx, dy = (rng.uniform(-transforms.shift, transforms.shift, m) for _ in range(2))
-    angle = np.deg2rad(rng.uniform(-transforms.rotate, transforms.rotate, m))
+    degrees = rng.uniform(-transforms.rotate, transforms.rotate, m)
     brightness = rng.uniform(-transforms.brightness, transforms.brightness, m)
     quality = rng.integers(0, max(1, len(transforms.qualities())), m)
-    cos, sin = np.cos(angle), np.sin(angle)
-    cx, cy = (width - 1) / 2 + dx, (height - 1) / 2 + dy  # where the centre goes
-    a2 = (width - 1) / 2 - cos * cx - sin * cy
-    b2 = (height - 1) / 2 + sin * cx - cos * cy
-    zeros = np.zeros(m)
-    matrices = np.stack([cos, sin, a2, -sin, cos, b2, zeros, zeros], 1).astype(np.float32)
+    matrices = _matrices(dx, dy, degrees, height, width)
     return _Draw(tf.constant(matrices), tf.constant(brightness, tf.float32), tf.constant(quality, tf.int32))
 
 
@@ -194,6 +200,35 @@ def random_transform(x: Any, transforms: Transforms, seed: int | None = 0) -> np
     """
     batch, single = as_image_batch(x)
     out = _apply(batch, _check_transforms(transforms), np.random.default_rng(seed))
+    return out[0] if single else out
+
+
+def apply_transform(
+    x: Any,
+    shift: tuple[float, float] = (0.0, 0.0),
+    rotate: float = 0.0,
+    brightness: float = 0.0,
+    quality: int | None = None,
+) -> np.ndarray:
+    """One given transformation of every image, as ``random_transform`` draws them (notebook 07, "EOT").
+
+    Args:
+        x: one image (H, W, C) or a batch (N, H, W, C), float32 in [0, 1].
+        shift: (right, down) in pixels.
+        rotate: degrees, clockwise as displayed, about the centre.
+        brightness: added to every pixel (then clipped to [0, 1]).
+        quality: JPEG quality (1 to 95), or None for no JPEG.
+
+    Returns:
+        The transformed images, the shape of ``x``.
+    """
+    batch, single = as_image_batch(x)
+    jpeg = None if quality is None else (quality, quality)
+    _check_transforms(Transforms(max(map(abs, shift)), abs(rotate), abs(brightness), jpeg))  # checks every value
+    n, h, w = batch.shape[:3]
+    matrices = _matrices(np.full(n, shift[0]), np.full(n, shift[1]), np.full(n, rotate), h, w)
+    fn = _compiled_transform("constant", () if quality is None else (quality,), True)
+    out = fn(tf.constant(batch), matrices, tf.fill([n], float(brightness)), tf.zeros([n], tf.int32)).numpy()
     return out[0] if single else out
 
 
