@@ -40,6 +40,8 @@ import fgsm_edu as fe
 %matplotlib inline"""
 BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# A check cell calls a checker: fgsm_edu.exercises (lessons 01-06), understanding (02-03) or certificates (07).
+CHECKER = re.compile(r"\b(exercises|understanding|certificates)\.check_")
 WORD = re.compile(r"[A-Za-z][A-Za-z']*(?:-[A-Za-z]+)*")  # a Latin-letter word: "lady's", "step-size"; "PGD" in PGD-40
 # Latin-letter words a Japanese lesson may print: method, dataset, format and library names, and notation.
 # fmt: off
@@ -49,6 +51,7 @@ ALLOWED_IN_JA = frozenset((
     "clip", "max", "min", "std", "lenet", "pytorch", "cleverhans", "art", "foolbox", "madry", "wong", "goodfellow",
     "kurakin", "rgb", "uint", "float", "dtype", "shape", "nan", "inf", "cnn", "none", "python", "ipywidgets",
     "exp", "log", "matplotlib", "pillow", "mirko", "wikimedia", "commons", "by-sa",  # the photo credit
+    "predict", "certify",  # Cohen et al.'s algorithms PREDICT and CERTIFY (lesson 07)
 ))
 # fmt: on
 # What must never appear in a cell's output: tracebacks, TensorFlow / absl / CUDA log noise, and
@@ -108,7 +111,7 @@ def test_follows_the_lesson_conventions(path):
     assert re.search(r'^LANG = "(en|ja)"', nb.cells[p].source, re.M)
     assert "fe.set_language(LANG)" in code[2].source
     assert any("<details>" in m for m in markdown), "exercise solutions sit in collapsed <details> cells"
-    assert "exercises" in "".join(c.source for c in code), "exercises are checked by fgsm_edu.exercises"
+    assert CHECKER.search("\n".join(c.source for c in code)), "exercises are checked by fgsm_edu's checkers"
     assert nb.cells[-1].cell_type == "markdown" and ("Summary" in markdown[-1] or "まとめ" in markdown[-1])
 
 
@@ -131,9 +134,10 @@ def with_parameters(nb: nbformat.NotebookNode, values: dict[str, object]) -> nbf
     return nb
 
 
-# Every path of every lesson, in both languages: as committed (offline: the MNIST fallback), and lessons 01 and
-# 06 also with MobileNetV2's random weights (WEIGHTS = None). The real weights run in tests/test_imagenet_real.py.
-RUNS = [(p, {}) for p in ALL] + [(p, {"WEIGHTS": None}) for p in ALL if p.name.startswith(("01_", "06_"))]
+# Every path of every lesson, in both languages: as committed (offline: the MNIST fallback), and lessons 01, 06
+# and 07 also with MobileNetV2's random weights (WEIGHTS = None). The real weights run in tests/test_imagenet_real.py.
+WITH_WEIGHTS = ("01_", "06_", "07_")  # the lessons with a WEIGHTS parameter (lesson 01's model and photo)
+RUNS = [(p, {}) for p in ALL] + [(p, {"WEIGHTS": None}) for p in ALL if p.name.startswith(WITH_WEIGHTS)]
 
 
 def run_id(run: tuple[Path, dict[str, object]]) -> str:
@@ -164,9 +168,7 @@ def solutions(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
         )
         if found:
             check = next(c.source for c in reversed(nb.cells[:i]) if c.cell_type == "code")
-            assert re.search(r"\b(exercises|understanding)\.check_", check), (
-                f"the cell before the solution in cell {i} should call a checker"
-            )
+            assert CHECKER.search(check), f"the cell before the solution in cell {i} should call a checker"
             pairs.append((found.group(1), check))
     return pairs
 
@@ -224,7 +226,7 @@ def allowed_in_ja() -> frozenset[str]:
     """Names and notation a Japanese learner may see in Latin letters: ALLOWED_IN_JA, model and ImageNet class names."""
     index = json.loads((ROOT / "fgsm_edu" / "assets" / "imagenet_class_index.json").read_text())
     classes = {w.lower() for _, name in index.values() for w in WORD.findall(name) + re.findall(r"[A-Za-z]+", name)}
-    models = {w.lower() for name in KNOWN_MODELS for w in name.split("_")}
+    models = {w.lower() for name in KNOWN_MODELS for w in WORD.findall(name.replace("_", " "))}  # noise in _noise25
     return frozenset(ALLOWED_IN_JA | classes | models)
 
 
