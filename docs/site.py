@@ -2,7 +2,7 @@
 
 1. Gather each lesson as executed, in English and Japanese, from FGSM_EDU_EXECUTED_DIR (default
    build/executed/{en,ja}/): the notebook tests save them there (tests/test_notebooks.py, offline
-   MNIST; tests/test_imagenet_real.py, lessons 01 and 06 on the real ImageNet weights, saved as
+   MNIST; tests/test_imagenet_real.py, lessons 01, 06 and 07 on the real ImageNet weights, saved as
    NN_name@imagenet.ipynb and preferred). A lesson not there yet is executed here, offline, once.
 2. Stage a Sphinx source tree per language (build/site-src/{en,ja}): the pages of docs/{en,ja}, and
    the executed lessons with what a static page cannot show replaced: the Colab badge (an image
@@ -32,7 +32,7 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 BADGE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)\n*")
 PAGE_BUDGET_MB, SITE_BUDGET_MB = 5.0, 60.0
 WEIGHTS_FILE = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5"  # in .ci/imagenet_mirror.py's mirror
-REAL_WEIGHTS = ("01_", "06_")  # the lessons that use MobileNetV2's ImageNet weights when they can
+REAL_WEIGHTS = ("01_", "06_", "07_")  # the lessons that use MobileNetV2's ImageNet weights when they can
 
 
 def lessons(lang: str) -> list[Path]:
