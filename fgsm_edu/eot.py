@@ -152,7 +152,7 @@ def _transform(
     x = tf.clip_by_value(x + draw.brightness[:, None, None, None], 0.0, 1.0)
     if not qualities:
         return x
-    return x + tf.stop_gradient(_jpeg_each(x, draw.quality, qualities) - x)  # BPDA: JPEG's gradient is identity
+    return tf.stop_gradient(_jpeg_each(x, draw.quality, qualities)) + (x - tf.stop_gradient(x))  # BPDA, exact JPEG
 
 
 @functools.cache
