@@ -210,7 +210,7 @@ def apply_transform(
     brightness: float = 0.0,
     quality: int | None = None,
 ) -> np.ndarray:
-    """One given transformation of every image, as ``random_transform`` draws them (notebook 07, "EOT").
+    """One given transformation of every image, as ``random_transform`` draws them (notebook 07, section 3).
 
     Args:
         x: one image (H, W, C) or a batch (N, H, W, C), float32 in [0, 1].
