@@ -19,7 +19,7 @@ repetitions; ratios compare medians measured in this run only. Absolute times va
   images, interleaved with the others, and scaled to 10,000 (it is linear in the number of images).
 - Randomized smoothing's CERTIFY (Cohen et al. 2019; lesson 07) of the first 500 MNIST test images with
   ``mnist_cnn_noise50`` at sigma 0.5, n0 = 100 and n = 1,000 noise draws each: ``fgsm_edu.smoothing.certify``
-  (many images times draws per forward pass, noise drawn in TensorFlow, shared by the images of a pass)
+  (many images times draws per forward pass; noise drawn in TensorFlow, the same draws for every image)
   against ART's ``TensorFlowV2RandomizedSmoothing.certify`` (per image, NumPy noise; batch_size 1,000).
   Target >= 2x; the note gives how many predictions agree and the largest radius gap.
 - The epsilon slider's step time on MobileNetV2 (``fgsm_edu.widgets.epsilon_explorer``: no model call,
