@@ -180,6 +180,20 @@ def test_lesson_06_runs_on_the_real_weights(lang, imagenet_mirror, tmp_path, cap
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_lesson_07_runs_on_the_real_weights(lang, imagenet_mirror, tmp_path, capsys):
+    path = (NOTEBOOKS if lang == "en" else NOTEBOOKS / "ja") / "07_what_can_be_proved.ipynb"
+    nb, elapsed = _run_on_real_weights(path, imagenet_mirror, tmp_path)
+    with capsys.disabled():
+        print(f"\n[notebook time] {path.relative_to(NOTEBOOKS)} [WEIGHTS=imagenet]: {elapsed:.1f} s")
+    photo = _outputs(nb, "setup = fe.lesson_model_and_image")
+    assert photo.startswith(t("lesson_imagenet", lang=lang)), photo
+    rows = photo.splitlines()[1:]  # clean, PGD, EOT: "the photo's label is the tutorial's Labrador retriever"
+    assert len(rows) == 3 and "Labrador retriever" in rows[0], photo
+    assert rows[0].strip().startswith(t("lesson07.clean_row", lang=lang)), photo
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(("path", "lang"), zip(LESSONS, ["en", "ja"], strict=True), ids=["en", "ja"])
 def test_lesson_01_runs_on_the_real_weights(path, lang, imagenet_mirror, tmp_path, capsys):
     nb, elapsed = _run_on_real_weights(path, imagenet_mirror, tmp_path)
