@@ -52,7 +52,8 @@ class Transforms:
             value = getattr(self, name)
             ok = isinstance(value, int | float | np.number) and not isinstance(value, bool)
             if not ok or not 0 <= float(value) <= top:
-                raise InvalidArgumentError(t("eot.field", name=name, value=value, top=top))
+                key = "eot.shift" if name == "shift" else "eot.field"
+                raise InvalidArgumentError(t(key, name=name, value=value, top=top))
         q = self.jpeg_quality
         if q is not None and not _quality_range_ok(q):
             raise InvalidArgumentError(t("eot.jpeg_quality", value=q))

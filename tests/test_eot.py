@@ -105,7 +105,7 @@ def test_photo_path_runs_on_random_mobilenet(mobilenet, flower):
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: Transforms(shift=-1), "Transforms.shift must be a number from 0"),
+        (lambda: Transforms(shift=-1), "Transforms.shift must be a number of pixels, 0 or more"),
         (lambda: Transforms(rotate=270), "Transforms.rotate must be a number from 0 to 180"),
         (lambda: Transforms(brightness="a"), "Transforms.brightness"),
         (lambda: Transforms(jpeg_quality=(0, 100)), "jpeg_quality must be None or a pair"),
