@@ -56,7 +56,7 @@ def test_exercise_and_check_cells_stay(handouts):
     for path in sorted(out.iterdir()):
         code = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
         answers = [s for s in code if re.search(r"^\w+ = None  # ", s, re.M)]
-        checks = [s for s in code if re.search(r"\b(exercises|understanding)\.check_", s)]
+        checks = [s for s in code if re.search(r"\b(exercises|understanding|certificates)\.check_", s)]
         assert len(answers) >= 2 and len(checks) >= 2, path.name
         assert any(f'LANG = "{lang}"' in s for s in code)
 
