@@ -90,8 +90,9 @@ def test_never_overwrites_without_force(tmp_path, capsys):
         cli.main(["handout", str(out), "--notebooks", str(NOTEBOOKS)])
     assert exit_info.value.code == 2
     error = capsys.readouterr().err.strip().splitlines()[-1]
+    lessons = len(list(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")))
     assert error == f"fgsm-edu handout: error: {out / '01_fgsm_explained.ipynb'} already exists; " + (
-        "pass --force to overwrite it (lessons already in that folder: 1 of 6; nothing was written)."
+        f"pass --force to overwrite it (lessons already in that folder: 1 of {lessons}; nothing was written)."
     )
     assert [p.name for p in out.iterdir()] == ["01_fgsm_explained.ipynb"]  # nothing written, nothing replaced
     assert (out / "01_fgsm_explained.ipynb").read_text() == "my own notes"
