@@ -60,7 +60,7 @@ def execute(lesson: Path, target: Path, mirror: Path | None) -> None:
     """Run one lesson top to bottom offline, as the notebook tests do, and save it.
 
     The ImageNet files come from the local mirror when there is one (``make test-imagenet`` builds it),
-    so lessons 01 and 06 show the real weights; without it every download fails at once (the MNIST path).
+    so lessons 01, 06 and 07 show the real weights; without it every download fails at once (the MNIST path).
     """
     from nbclient import NotebookClient
 
