@@ -43,6 +43,7 @@ PUBLISHED_CERTIFIED: dict[float, dict[float, tuple[float, float] | None]] = {
 }
 PUBLISHED_N = 100_000
 BLOCK = 1_000  # noise draws generated at once (one seed per block), shared by the images of a call
+MAX_PIXELS = 10_000 * 28 * 28  # per forward pass, whatever batch_size says: 10,000 MNIST digits or 52 photos
 _SELECTION, _ESTIMATION = 1, 0  # noise streams: CERTIFY's estimation draws are noise_counts' (stream 0)
 
 
@@ -107,7 +108,8 @@ def _counts(
     model: keras.Model, batch: np.ndarray, sigma: float, n: int, seed: int, stream: int, size: int
 ) -> np.ndarray:
     """Top-1 counts over ``n`` draws of one noise stream, ``size`` noisy images per forward pass at most."""
-    num = model_info(model).num_classes
+    num, pixels = model_info(model).num_classes, int(np.prod(batch.shape[1:]))
+    size = min(size, max(1, MAX_PIXELS // max(1, pixels)))
     counts, forward, scale = np.zeros((len(batch), num), np.int64), compiled(model, _counts_graph), tf.constant(sigma)
     for block in range(-(-n // BLOCK) if len(batch) else 0):
         noise = _noise_block(batch.shape[1:], seed, stream, block)[: min(BLOCK, n - block * BLOCK)]
@@ -135,7 +137,7 @@ def noise_counts(
         sigma: the noise's standard deviation (> 0).
         n: noise draws per image (>= 1).
         seed: the random seed (>= 0); the same seed gives the same counts for any ``batch_size``.
-        batch_size: noisy images per forward pass.
+        batch_size: noisy images per forward pass (at most ``MAX_PIXELS`` pixels: fewer for large images).
 
     Returns:
         (N, num_classes) int64 counts; each row sums to ``n``.

@@ -116,6 +116,17 @@ def test_same_seed_same_certificate_for_any_batch_size():
     assert np.all(counts.sum(1) == 2_500) and counts.dtype == np.int64
 
 
+def test_large_images_go_through_in_fewer_per_pass_with_the_same_counts(monkeypatch):
+    model = half_plane_model(np.array([1.0, 0.5, 0.0, 0.0]), -0.6)
+    x = np.random.default_rng(2).random((3, *SHAPE)).astype(np.float32)
+    expected = noise_counts(model, x, 0.5, 300)
+    monkeypatch.setattr(smoothing, "MAX_PIXELS", 3 * 4)  # 3 noisy 2x2 images per forward pass at most
+    calls = []
+    monkeypatch.setattr(smoothing, "compiled", lambda m, fn: lambda *a: calls.append(len(a[1])) or fn(m, *a))
+    np.testing.assert_array_equal(noise_counts(model, x, 0.5, 300), expected)
+    assert max(calls) == 3
+
+
 def test_certified_accuracy_counts_correct_predictions_at_each_radius():
     cert = Certificate(
         prediction=np.array([1, 2, -1, 4]),
