@@ -221,3 +221,19 @@ def test_shipped_noise_models_certify_their_floors_and_the_ceiling():
         assert np.all(got >= FLOORS[sigma]), (name, got)
         assert cert.radius.max() <= sigma * stats.norm.ppf(0.001 ** (1 / 1_000)) + 1e-9  # nobody beats the ceiling
     assert certified_accuracy(certify(load_model("mnist_cnn_noise25"), x, 0.25, n=1_000), y, [1.0])[0] == 0.0
+
+
+def test_noise_training_recipes_use_the_models_sigma_and_repeat_exactly(monkeypatch):
+    from fgsm_edu import train_digits
+    from fgsm_edu.data import DigitsData
+
+    assert {name: r.sigma for name, r in train_digits.NOISE_RECIPES.items()} == NOISE_SIGMAS
+    rng = np.random.default_rng(0)
+    x, y = rng.random((1_256, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, 1_256).astype(np.int32)
+    monkeypatch.setitem(train_digits.NOISE_RECIPES, "mnist_cnn_noise50", train_digits.NoiseRecipe(0.5, 1, 1e-3))
+    runs = [train_digits.noise_train("mnist_cnn_noise50", DigitsData(x, y, x[:10], y[:10])) for _ in range(2)]
+    for a, b in zip(runs[0].get_weights(), runs[1].get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    keras.utils.set_random_seed(train_digits.SEED)
+    start = train_digits.SHIPPED_BUILDERS["mnist_cnn_noise50"]().get_weights()  # where training starts
+    assert not np.allclose(runs[0].get_weights()[0], start[0])  # it did train
