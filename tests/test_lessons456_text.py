@@ -98,7 +98,7 @@ def test_lesson_05_shows_the_papers_the_shipped_models_the_checklist_and_the_rec
     # the papers' numbers (Wong: 98.5 / 88.8 / 82.9, Madry: 98.5 / 89.3 / 88.5, Goodfellow: 89.4% -> 17.9%)
     for number in ("0.985, 0.888, 0.829", "0.985, 0.893, 0.885", "(0.894, 0.179)", "89.4%", "17.9%", "88.5%"):
         assert number in english, number
-    assert "python -m fgsm_edu.train_digits --measure 1000" in english
+    assert "python benchmarks/robust_models.py" in english
 
 
 def fgsm_rs_histories():
