@@ -6,7 +6,9 @@ Each class also inherits the matching built-in exception, so ordinary
 Which error for which mistake (the README's "Common mistakes" quotes real examples):
 
 - InvalidArgumentError: NaN/inf or 0-255 pixels, wrong rank, size or channels, epsilon outside
-  [0, 1], labels out of range, not whole, or not one per image, a bad size, clip, norm or timeout.
+  [0, 1], labels out of range, not whole, or not one per image, a bad size, clip, norm or timeout;
+  lesson 07's: a noise sigma, sample count, alpha or L2 radius out of range (smoothing), a universal
+  perturbation of the wrong shape or outside [-1, 1] (universal), transformations out of range (eot).
 - InvalidTypeError: integer, complex or text pixels, a PIL image or a path where an array is
   expected, an epsilon or a label that is not a number.
 - ModelError: an unknown model name, a model with several inputs or outputs, no batch axis, no
