@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import keras
 import nbformat
@@ -150,8 +151,11 @@ def _outputs(nb: nbformat.NotebookNode, marker: str) -> str:
     return "".join(output_text(o) for o in cells[0].outputs)
 
 
-def _run_on_real_weights(path: Path, mirror: Path, tmp_path: Path) -> tuple[nbformat.NotebookNode, float]:
-    """Run a lesson top to bottom with WEIGHTS = "imagenet" from the mirror; each hidden solution must pass too."""
+def _run_on_real_weights(path: Path, mirror: Path, tmp_path: Path, capsys: Any) -> nbformat.NotebookNode:
+    """Run a lesson top to bottom with WEIGHTS = "imagenet" from the mirror; each hidden solution must pass too.
+
+    Prints the lesson's time, checks its printed lines (``check_printed``) and keeps the run for the site.
+    """
     nb = with_parameters(read(path), {"WEIGHTS": "imagenet"})
     cells = len(nb.cells)
     env = kernel_environment(tmp_path)
@@ -162,16 +166,20 @@ def _run_on_real_weights(path: Path, mirror: Path, tmp_path: Path) -> tuple[nbfo
         assert not SPAM.search(text), f"cell {i} output has a traceback or log noise:\n{text[:800]}"
     check_printed(nb, "ja" if path.parent.name == "ja" else "en", f"{path.name} [WEIGHTS=imagenet]")
     save_executed(nb, path, cells, "@imagenet")  # the course site prefers this run (docs/site.py)
-    return nb, elapsed
+    with capsys.disabled():
+        print(f"\n[notebook time] {path.relative_to(NOTEBOOKS)} [WEIGHTS=imagenet]: {elapsed:.1f} s")
+    return nb
+
+
+def _lesson(stem: str, lang: str) -> Path:
+    """The lesson notebook ``stem`` in one language's folder."""
+    return (NOTEBOOKS if lang == "en" else NOTEBOOKS / "ja") / f"{stem}.ipynb"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_lesson_06_runs_on_the_real_weights(lang, imagenet_mirror, tmp_path, capsys):
-    path = (NOTEBOOKS if lang == "en" else NOTEBOOKS / "ja") / "06_outside_the_notebook.ipynb"
-    nb, elapsed = _run_on_real_weights(path, imagenet_mirror, tmp_path)
-    with capsys.disabled():
-        print(f"\n[notebook time] {path.relative_to(NOTEBOOKS)} [WEIGHTS=imagenet]: {elapsed:.1f} s")
+    nb = _run_on_real_weights(_lesson("06_outside_the_notebook", lang), imagenet_mirror, tmp_path, capsys)
     assert _outputs(nb, "setup = fe.lesson_model_and_image").startswith(t("lesson_imagenet", lang=lang))
     saved = _outputs(nb, "photo_adv = ")
     row = t("lesson06.row_photo", lang=lang)
@@ -182,10 +190,7 @@ def test_lesson_06_runs_on_the_real_weights(lang, imagenet_mirror, tmp_path, cap
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_lesson_07_runs_on_the_real_weights(lang, imagenet_mirror, tmp_path, capsys):
-    path = (NOTEBOOKS if lang == "en" else NOTEBOOKS / "ja") / "07_what_can_be_proved.ipynb"
-    nb, elapsed = _run_on_real_weights(path, imagenet_mirror, tmp_path)
-    with capsys.disabled():
-        print(f"\n[notebook time] {path.relative_to(NOTEBOOKS)} [WEIGHTS=imagenet]: {elapsed:.1f} s")
+    nb = _run_on_real_weights(_lesson("07_what_can_be_proved", lang), imagenet_mirror, tmp_path, capsys)
     photo = _outputs(nb, "setup = fe.lesson_model_and_image")
     assert photo.startswith(t("lesson_imagenet", lang=lang)), photo
     rows = photo.splitlines()[1:]  # clean, PGD, EOT: "the photo's label is the tutorial's Labrador retriever"
@@ -196,9 +201,7 @@ def test_lesson_07_runs_on_the_real_weights(lang, imagenet_mirror, tmp_path, cap
 @pytest.mark.slow
 @pytest.mark.parametrize(("path", "lang"), zip(LESSONS, ["en", "ja"], strict=True), ids=["en", "ja"])
 def test_lesson_01_runs_on_the_real_weights(path, lang, imagenet_mirror, tmp_path, capsys):
-    nb, elapsed = _run_on_real_weights(path, imagenet_mirror, tmp_path)
-    with capsys.disabled():
-        print(f"\n[notebook time] {path.relative_to(NOTEBOOKS)} [WEIGHTS=imagenet]: {elapsed:.1f} s")
+    nb = _run_on_real_weights(path, imagenet_mirror, tmp_path, capsys)
     assert _outputs(nb, "setup = fe.lesson_model_and_image").startswith(t("lesson_imagenet", lang=lang))
     rounding = re.search(r"(\d\.\de[+-]\d\d)", _outputs(nb, "preprocess_input("))
     assert rounding and float(rounding.group(1)) < 1e-6, _outputs(nb, "preprocess_input(")
