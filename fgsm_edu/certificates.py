@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from fgsm_edu.exercises import Feedback, as_array, as_number, checker, outside_ball, right, wrong
 from fgsm_edu.i18n import t
+from fgsm_edu.smoothing import lower_confidence_bound, radius_from_bound
 
 # --- Section 1: the certified radius ---------------------------------------------------------------------
 
@@ -25,7 +26,8 @@ def clopper_pearson_lower(count: int, n: int, alpha: float) -> float:
     """The one-sided Clopper-Pearson lower bound on a probability from ``count`` successes in ``n`` draws.
 
     It holds with probability at least 1 - alpha (notebook 07, section 1, "CERTIFY, term by term"); Cohen
-    et al.'s code takes the lower end of the two-sided interval at level 2 alpha, the same number.
+    et al.'s code takes the lower end of the two-sided interval at level 2 alpha, the same number. It is
+    ``smoothing.lower_confidence_bound`` for one count, the bound CERTIFY uses.
 
     Args:
         count: successes (the top class's count), 0 <= count <= n.
@@ -35,13 +37,13 @@ def clopper_pearson_lower(count: int, n: int, alpha: float) -> float:
     Returns:
         The lower bound, in [0, 1] (0 when count is 0).
     """
-    from scipy.stats import beta
-
-    return float(beta.ppf(alpha, count, n - count + 1)) if count > 0 else 0.0
+    return float(lower_confidence_bound(count, n, alpha))
 
 
 def certified_radius(count: int, n: int, sigma: float, alpha: float) -> float:
     """Cohen et al.'s radius from the estimation counts: sigma * PhiInv(pA), 0 when pA < 1/2 (notebook 07, section 1).
+
+    The same steps as ``smoothing.certify`` (``lower_confidence_bound``, then ``radius_from_bound``), for one count.
 
     Args:
         count: how many of the ``n`` noisy copies the base model gave the selected class.
@@ -52,10 +54,7 @@ def certified_radius(count: int, n: int, sigma: float, alpha: float) -> float:
     Returns:
         The certified L2 radius (0.0 where CERTIFY abstains).
     """
-    from scipy.stats import norm
-
-    p_lower = clopper_pearson_lower(count, n, alpha)
-    return float(sigma * norm.ppf(p_lower)) if p_lower >= 0.5 else 0.0
+    return float(radius_from_bound(clopper_pearson_lower(count, n, alpha), sigma))
 
 
 def largest_radius(sigma: float, n: int, alpha: float) -> float:

@@ -210,6 +210,21 @@ def lower_confidence_bound(n_a: Any, n: int, alpha: float) -> np.ndarray:
     return np.where(hits > 0, bound, 0.0)
 
 
+def radius_from_bound(p_lower: Any, sigma: float) -> np.ndarray:
+    """CERTIFY's last step: the radius sigma * PhiInv(pA), 0 where pA < 1/2 and it abstains (notebook 07, section 1).
+
+    Args:
+        p_lower: lower bounds pA on the top class's probability (one or an array).
+        sigma: the noise's standard deviation.
+
+    Returns:
+        The certified L2 radii.
+    """
+    bound = np.asarray(p_lower, np.float64)
+    certified = bound >= 0.5
+    return np.where(certified, sigma * stats.norm.ppf(np.where(certified, bound, 0.5)), 0.0)
+
+
 def certify(
     model: keras.Model,
     x: Any,
@@ -245,9 +260,8 @@ def certify(
     chosen = _counts(model, batch, sigma, n0, seed, _SELECTION, size).argmax(1)
     n_a = np.take_along_axis(_counts(model, batch, sigma, n, seed, _ESTIMATION, size), chosen[:, None], 1)[:, 0]
     p_lower = lower_confidence_bound(n_a, n, alpha)
-    certified = p_lower >= 0.5
-    radius = np.where(certified, sigma * stats.norm.ppf(np.where(certified, p_lower, 0.5)), 0.0)
-    return Certificate(np.where(certified, chosen, -1), radius, p_lower, sigma, n, alpha)
+    radius = radius_from_bound(p_lower, sigma)
+    return Certificate(np.where(p_lower >= 0.5, chosen, -1), radius, p_lower, sigma, n, alpha)
 
 
 def certified_accuracy(cert: Certificate, y: Any, radii: Any) -> np.ndarray:
