@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from fgsm_edu.exercises import Feedback, as_array, as_number, checker, outside_ball, right, wrong
 from fgsm_edu.i18n import t
 from fgsm_edu.smoothing import lower_confidence_bound, radius_from_bound
+from fgsm_edu.universal import universal_step
 
 # --- Section 1: the certified radius ---------------------------------------------------------------------
 
@@ -116,29 +117,6 @@ def check_certified_radius(answer: Any, count: int, n: int, sigma: float, alpha:
 # --- Section 2: one step of the universal perturbation ------------------------------------------------------
 
 
-def universal_step(model: Any, x: Any, y: Any, delta: Any, eps: float, step: float) -> np.ndarray:
-    """One step of the universal FGSM: clip(delta + step * sign(sum_i grad J(clip(x_i + delta))), -eps, eps).
-
-    Notebook 07, section 2 (``universal.universal_fgsm`` iterates it over all its images).
-
-    Args:
-        model: the attacked model.
-        x: (N, H, W, C) images.
-        y: (N,) their labels.
-        delta: (H, W, C) the current perturbation.
-        eps: the L-inf budget.
-        step: the step size.
-
-    Returns:
-        The new perturbation, (H, W, C) float32.
-    """
-    from fgsm_edu.gradients import input_gradient
-
-    images = np.clip(np.asarray(x, np.float32) + np.asarray(delta, np.float32), 0.0, 1.0)
-    total = input_gradient(model, images, y).sum(axis=0)
-    return np.clip(delta + np.float32(step) * np.sign(total), -eps, eps).astype(np.float32)
-
-
 def _agrees(a: np.ndarray, b: np.ndarray) -> bool:
     """Whether two perturbations agree on at least 99.5% of the pixels (a sign of a sum near 0 may differ)."""
     return bool(np.mean(np.abs(a - b) <= 1e-5) >= 0.995)
@@ -166,7 +144,7 @@ def check_universal_step(answer: Any, model: Any, x: Any, y: Any, delta: Any, ep
     if np.ndim(answer) == images.ndim and np.shape(answer)[1:] == start.shape:
         return wrong("certificates.step_per_image", "certificates.step_hint", eps=eps)
     arr = as_array(answer, start.shape)
-    expected = universal_step(model, images, y, start, eps, step)
+    expected = universal_step(model, images, y, start, eps, step)  # universal_fgsm's own step
     if _agrees(arr, expected):
         return right("certificates.step_right", share=float(np.mean(arr != 0)))
     grads = input_gradient(model, np.clip(images + start, 0.0, 1.0), y)

@@ -21,7 +21,7 @@ from fgsm_edu.i18n import t
 from fgsm_edu.models import logits as forward_logits
 from fgsm_edu.models import model_info
 
-__all__ = ["FoolingRate", "fooling_rate", "universal_fgsm"]
+__all__ = ["FoolingRate", "fooling_rate", "universal_fgsm", "universal_step"]
 
 
 @dataclass(frozen=True)
@@ -85,12 +85,41 @@ def universal_fgsm(
         raise InvalidArgumentError(t("universal.no_images"))
     delta = np.zeros(batch.shape[1:], np.float32)
     for _ in range(int(steps)):
-        total = np.zeros_like(delta)
-        for i in range(0, len(batch), batch_size):
-            part = slice(i, i + batch_size)
-            total += run(model, _summed_gradient_graph, batch[part], tf.constant(labels[part]), tf.constant(delta))
-        delta = np.clip(delta + np.float32(alpha) * np.sign(total), -eps, eps).astype(np.float32)
+        delta = _step(model, batch, labels, delta, eps, alpha, batch_size)
     return delta
+
+
+def _step(
+    model: Any, batch: np.ndarray, labels: np.ndarray, delta: np.ndarray, eps: float, alpha: float, size: int
+) -> np.ndarray:
+    """One pass over checked images: clip(delta + alpha * sign(summed gradient), -eps, eps), ``size`` per batch."""
+    total = np.zeros_like(delta)
+    for i in range(0, len(batch), size):
+        part = slice(i, i + size)
+        total += run(model, _summed_gradient_graph, batch[part], tf.constant(labels[part]), tf.constant(delta))
+    return np.clip(delta + np.float32(alpha) * np.sign(total), -eps, eps).astype(np.float32)
+
+
+def universal_step(
+    model: Any, x: Any, y: Any, delta: Any, eps: float, step_size: float, batch_size: int = 256
+) -> np.ndarray:
+    """One step of ``universal_fgsm`` from a given perturbation (notebook 07, "One noise for all", exercise 2).
+
+    Args:
+        model: a model taking [0, 1] pixels and returning logits.
+        x: (N, H, W, C) images, float32 in [0, 1].
+        y: (N,) their true labels.
+        delta: (H, W, C) the perturbation before the step.
+        eps: the L-inf radius of the perturbation.
+        step_size: the size of the step.
+        batch_size: images per gradient pass.
+
+    Returns:
+        clip(delta + step_size * sign(sum_i grad J(clip(x_i + delta), y_i)), -eps, eps), (H, W, C) float32.
+    """
+    batch, labels, size = _check_inputs(model, x, y, batch_size)
+    start = check_delta(delta, batch.shape[1:])
+    return _step(model, batch, labels, start, check_eps(eps), check_eps(step_size, name="step_size"), size)
 
 
 def check_delta(delta: Any, image_shape: tuple[int, ...]) -> np.ndarray:

@@ -86,11 +86,9 @@ def test_check_certified_radius_accepts_the_radius_and_names_the_mistakes():
 def test_universal_step_is_universal_fgsm_s_step(cnn, digits):
     x, y = digits
     one = universal.universal_fgsm(cnn, x, y, eps=0.2, steps=1, step_size=0.05)
-    assert np.array_equal(certificates.universal_step(cnn, x, y, np.zeros_like(x[0]), 0.2, 0.05), one)
+    assert np.array_equal(universal.universal_step(cnn, x, y, np.zeros_like(x[0]), 0.2, 0.05), one)
     two = universal.universal_fgsm(cnn, x, y, eps=0.2, steps=2, step_size=0.15)
-    step = certificates.universal_step(
-        cnn, x, y, certificates.universal_step(cnn, x, y, 0 * x[0], 0.2, 0.15), 0.2, 0.15
-    )
+    step = universal.universal_step(cnn, x, y, universal.universal_step(cnn, x, y, 0 * x[0], 0.2, 0.15), 0.2, 0.15)
     assert np.mean(step == two) > 0.995
 
 
