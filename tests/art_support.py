@@ -16,13 +16,17 @@ from typing import Any
 import numpy as np
 
 
-def art_classifier(model: Any, num_classes: int = 10, input_shape: tuple[int, ...] = (28, 28, 1)) -> Any:
+def art_classifier(model: Any) -> Any:
     """The model as ART's TensorFlowV2Classifier on pixels in [0, 1] (the model outputs logits)."""
     import keras
     from art.estimators.classification import TensorFlowV2Classifier
 
-    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    return TensorFlowV2Classifier(model, num_classes, input_shape, loss_object=loss, clip_values=(0.0, 1.0))
+    from fgsm_edu.models import model_info
+
+    info, loss = model_info(model), keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    return TensorFlowV2Classifier(
+        model, info.num_classes, tuple(info.input_shape), loss_object=loss, clip_values=(0.0, 1.0)
+    )
 
 
 def _ensure_multiprocess() -> None:
