@@ -81,6 +81,10 @@ class Transforms:
         """
         return cls.for_photo() if np.shape(image)[-3] >= PHOTO_SIZE else cls()
 
+    def moves(self) -> bool:
+        """Whether a draw shifts or rotates the image (else that part of the transformation is skipped)."""
+        return self.shift > 0 or self.rotate > 0
+
     def qualities(self) -> tuple[int, ...]:
         """The JPEG qualities a draw picks from, uniformly: JPEG_LEVELS evenly spread in the range (none: no JPEG)."""
         if self.jpeg_quality is None:
@@ -169,8 +173,7 @@ def _apply(x: np.ndarray, transforms: Transforms, rng: np.random.Generator) -> n
     if len(x) == 0:
         return x.copy()
     draw = _draw(transforms, len(x), x.shape[1], x.shape[2], rng)
-    moves = transforms.shift > 0 or transforms.rotate > 0
-    fn = _compiled_transform(transforms.fill, transforms.qualities(), moves)
+    fn = _compiled_transform(transforms.fill, transforms.qualities(), transforms.moves())
     return fn(tf.constant(x), draw.matrices, draw.brightness, draw.quality).numpy()
 
 
@@ -292,8 +295,7 @@ def eot_pgd(
     if len(batch) == 0:
         return batch[0] if single else batch.copy()
     rng = np.random.default_rng(seed)
-    moves = transforms.shift > 0 or transforms.rotate > 0
-    setting = (transforms.fill, transforms.qualities(), moves, samples)
+    setting = (transforms.fill, transforms.qualities(), transforms.moves(), samples)
     x_t, adv, y_t = tf.constant(batch), tf.constant(batch), tf.constant(labels)
     consts = (tf.constant(eps, tf.float32), tf.constant(alpha, tf.float32))
     for _ in range(steps):
